@@ -1,0 +1,4 @@
+/** keys commands. */
+import type { CommandDef } from './spec';
+
+export const commands: CommandDef[] = [];

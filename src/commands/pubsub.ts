@@ -1,0 +1,4 @@
+/** pubsub commands. */
+import type { CommandDef } from './spec';
+
+export const commands: CommandDef[] = [];

@@ -1,0 +1,4 @@
+/** server commands. */
+import type { CommandDef } from './spec';
+
+export const commands: CommandDef[] = [];

@@ -1,0 +1,4 @@
+/** transactions commands. */
+import type { CommandDef } from './spec';
+
+export const commands: CommandDef[] = [];

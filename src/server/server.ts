@@ -1,0 +1,253 @@
+/**
+ * A Catena node's runtime (DESIGN: runtime): the TCP listener, the client sessions, and the
+ * dispatcher that validates every request against the command table (unknown command,
+ * arity, auth, subscribe context, MULTI queueing) before running it — data commands in the
+ * engine (today the local replica; the chain issue routes them to a chain), node commands
+ * here. Also the timers: active expiry.
+ */
+import * as net from 'node:net';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { buildTable } from '../commands/table';
+import type { CommandSpec } from '../commands/spec';
+import { Keyspace } from '../engine/keyspace';
+import { Engine, type ApplyResult } from '../engine/engine';
+import type { UpdateCtx } from '../engine/exec';
+import { ErrorReply, QUEUED, type Reply } from '../resp/reply';
+import { err } from '../resp/errors';
+import { Session } from './session';
+import { ConfigRegistry } from './config';
+import { paramDefs } from './config-params';
+import { ServerStats } from './stats';
+import { PubSub } from './pubsub';
+import { Watches } from './watch';
+import { Slowlog } from './slowlog';
+import { activeExpireKeysPerCycle, activeExpirePeriodMs } from '../limits';
+
+export interface ServerOptions {
+  port: number;
+  bind?: string;
+  requirepass?: string;
+  /** Extra CONFIG parameters at start-up (from --config FILE). */
+  config?: Record<string, string>;
+  /** Print log lines (default true; tests pass false). */
+  log?: boolean;
+}
+
+/** Commands that run immediately even inside MULTI (Redis processCommand). */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+export const catenaVersion: string = readPackageVersion();
+
+function readPackageVersion(): string {
+  // Works from src/ (tests) and from dist/src/ (the built CLI).
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return '0.0.0';
+}
+
+export class CatenaServer {
+  readonly table: Map<string, CommandSpec> = buildTable();
+  readonly ks: Keyspace;
+  readonly engine: Engine;
+  readonly config: ConfigRegistry;
+  readonly stats = new ServerStats();
+  readonly sessions = new Map<number, Session>();
+  readonly pubsub: PubSub;
+  readonly watches: Watches;
+  readonly slowlog: Slowlog;
+  readonly runId = randomBytes(20).toString('hex');
+  readonly startMs = Date.now();
+  private nextClientId = 1;
+  private listener: net.Server | null = null;
+  private expireTimer: NodeJS.Timeout | null = null;
+  private readonly expireCursors = new WeakMap<object, Iterator<[string, number]>>();
+  private readonly logEnabled: boolean;
+
+  constructor(readonly options: ServerOptions) {
+    this.config = new ConfigRegistry(paramDefs);
+    this.config.setRaw('port', String(options.port));
+    if (options.bind !== undefined) this.config.setRaw('bind', options.bind);
+    for (const [k, v] of Object.entries(options.config ?? {})) this.config.setRaw(k, v);
+    if (options.requirepass !== undefined) this.config.setRaw('requirepass', options.requirepass);
+    this.ks = new Keyspace(this.config.getNumber('databases'));
+    this.engine = new Engine(this.ks);
+    this.pubsub = new PubSub(this);
+    this.watches = new Watches(this);
+    this.slowlog = new Slowlog(this);
+    this.logEnabled = options.log ?? true;
+  }
+
+  log(line: string): void {
+    if (this.logEnabled) process.stderr.write(`${process.pid}:M ${new Date().toISOString()} * ${line}\n`);
+  }
+
+  authRequired(): boolean {
+    return this.config.get('requirepass') !== '';
+  }
+
+  get port(): number {
+    const a = this.listener?.address();
+    return a !== null && typeof a === 'object' ? a.port : this.options.port;
+  }
+
+  async listen(): Promise<void> {
+    const srv = net.createServer((sock) => this.accept(sock));
+    this.listener = srv;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(this.options.port, this.options.bind ?? '127.0.0.1', () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+    this.expireTimer = setInterval(() => this.activeExpireCycle(), activeExpirePeriodMs);
+    this.expireTimer.unref();
+    this.log(`Catena ${catenaVersion} ready to accept connections on ${this.options.bind ?? '127.0.0.1'}:${this.port}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.expireTimer) clearInterval(this.expireTimer);
+    const srv = this.listener;
+    this.listener = null;
+    for (const s of [...this.sessions.values()]) s.destroy();
+    if (srv) await new Promise<void>((resolve) => srv.close(() => resolve()));
+  }
+
+  private accept(sock: net.Socket): void {
+    this.stats.totalConnectionsReceived++;
+    if (this.sessions.size >= this.config.getNumber('maxclients')) {
+      this.stats.rejectedConnections++;
+      sock.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const s = new Session(this.nextClientId++, sock, this);
+    this.sessions.set(s.id, s);
+  }
+
+  onSessionClosed(s: Session): void {
+    this.sessions.delete(s.id);
+    this.stats.netInputBytes += s.bytesIn;
+    this.stats.netOutputBytes += s.bytesOut;
+    this.pubsub.removeSession(s);
+    this.watches.unwatchAll(s);
+  }
+
+  /** Validate a request against the table and run it (or queue it inside MULTI). */
+  dispatch(s: Session, args: string[]): Reply | Promise<Reply> {
+    const name = args[0] as string;
+    let spec = this.table.get(name.toLowerCase());
+    if (spec === undefined) return this.reject(s, null, unknownCommand(args));
+    if (spec.subcommands !== null && args.length >= 2) {
+      const sub = spec.subcommands.get((args[1] as string).toLowerCase());
+      if (sub === undefined) {
+        return this.reject(s, null, err.unknownSubcommand(truncate(args[1] as string, 128), spec.name));
+      }
+      spec = sub;
+    }
+    if ((spec.arity > 0 && args.length !== spec.arity) || args.length < -spec.arity) {
+      return this.reject(s, spec, err.arity(spec.name));
+    }
+    if (!s.authenticated && !spec.noAuth) return this.reject(s, spec, err.noAuth);
+    if (s.inSubscribeContext && !spec.allowedInSubscribe) return this.reject(s, spec, err.onlyInSubscribe(spec.name));
+    if (s.multi !== null && !MULTI_IMMEDIATE.has(spec.name)) {
+      if (spec.noMulti) return this.reject(s, spec, err.notAllowedInMulti);
+      s.multi.push({ spec, args });
+      return QUEUED;
+    }
+    return this.execute(s, spec, args);
+  }
+
+  private reject(s: Session, spec: CommandSpec | null, e: ErrorReply): ErrorReply {
+    if (s.multi !== null) s.multiFailed = true;
+    if (spec) this.stats.command(spec.name).rejectedCalls++;
+    this.countErrorReply(e);
+    return e;
+  }
+
+  countErrorReply(e: ErrorReply): void {
+    this.stats.totalErrorReplies++;
+    const sp = e.text.indexOf(' ');
+    this.stats.countError(sp < 0 ? e.text : e.text.slice(0, sp));
+  }
+
+  /** Run a validated command now. */
+  execute(s: Session, spec: CommandSpec, args: string[]): Reply | Promise<Reply> {
+    const t0 = process.hrtime.bigint();
+    let reply: Reply | Promise<Reply>;
+    if (spec.data !== undefined) reply = this.applyData(s.db, spec, args);
+    else if (spec.node !== undefined) reply = spec.node(s, args, this);
+    else throw new Error(`command ${spec.name} has no handler`);
+    const usec = Number((process.hrtime.bigint() - t0) / 1000n);
+    this.stats.totalCommandsProcessed++;
+    s.commandsProcessed++;
+    s.lastCommand = spec.name;
+    const st = this.stats.command(spec.name);
+    st.calls++;
+    st.usec += usec;
+    if (reply instanceof ErrorReply) {
+      st.failedCalls++;
+      this.countErrorReply(reply);
+    }
+    this.slowlog.record(s, args, usec);
+    return reply;
+  }
+
+  /** A fresh ctx for an update originating here (DESIGN: ctx chosen once, at the head). */
+  newCtx(db: number): UpdateCtx {
+    return { nowMs: Date.now(), seed: (Math.random() * 4294967296) >>> 0, db };
+  }
+
+  /** Run a data command on the local replica and publish its consequences. */
+  applyData(db: number, spec: CommandSpec, args: string[]): Reply {
+    const r = this.engine.apply(spec, args, this.newCtx(db));
+    this.afterUpdate(r);
+    return r.reply;
+  }
+
+  /** After an update: touch WATCHed keys, send keyspace notifications. */
+  afterUpdate(r: ApplyResult): void {
+    if (r.effects.length > 0) this.watches.touch(r.effects);
+    if (r.events.length > 0) this.pubsub.keyEvents(r.events);
+  }
+
+  /** Redis's active expiry: sample keys with a TTL, delete the expired ones as an update. */
+  private activeExpireCycle(): void {
+    const now = Date.now();
+    for (let i = 0; i < this.ks.dbs.length; i++) {
+      const db = this.ks.dbs[i];
+      if (db === undefined || db.expires.size === 0) continue;
+      let it = this.expireCursors.get(db);
+      if (it === undefined) {
+        it = db.expires.entries();
+        this.expireCursors.set(db, it);
+      }
+      const due: string[] = [];
+      for (let n = 0; n < activeExpireKeysPerCycle; n++) {
+        const next = it.next();
+        if (next.done) {
+          this.expireCursors.delete(db);
+          break;
+        }
+        if (next.value[1] <= now) due.push(next.value[0]);
+      }
+      if (due.length > 0) this.afterUpdate(this.engine.expireKeys(i, due, { nowMs: now, seed: 0, db: i }));
+    }
+  }
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) : s;
+}
+
+/** Redis 7.0: "unknown command '%.128s', with args beginning with: " + "'%.*s' " per arg while < 128 chars. */
+function unknownCommand(args: string[]): ErrorReply {
+  let preview = '';
+  for (let i = 1; i < args.length && preview.length < 128; i++) {
+    preview += `'${(args[i] as string).slice(0, 128 - preview.length)}' `;
+  }
+  return err.unknownCommand(truncate(args[0] as string, 128), preview);
+}
