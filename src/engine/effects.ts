@@ -21,7 +21,26 @@ export type Effect =
   | { op: 'move'; db: number; key: string; toDb: number }
   | { op: 'flushdb'; db: number }
   | { op: 'flushall' }
-  | { op: 'swapdb'; db: number; other: number };
+  | { op: 'swapdb'; db: number; other: number }
+  // Collection effects (the data-types issue). Each names only the elements that changed.
+  // A collection left empty by an effect is deleted, as Redis deletes empty keys.
+  /** Set hash fields: flat [field, value, field, value...]; creates the hash if missing. */
+  | { op: 'hset'; db: number; key: string; fields: string[] }
+  | { op: 'hdel'; db: number; key: string; fields: string[] }
+  /** Push items at the head (`lpush`, each item pushed in order as LPUSH does) or tail. */
+  | { op: 'lpush' | 'rpush'; db: number; key: string; items: string[] }
+  | { op: 'lpop' | 'rpop'; db: number; key: string; count: number }
+  | { op: 'lset'; db: number; key: string; index: number; value: string }
+  /** Insert `value` so that it ends up at position `index` (0 = head). */
+  | { op: 'linsert'; db: number; key: string; index: number; value: string }
+  /** Remove the items at these positions (ascending, positions before removal). */
+  | { op: 'lremat'; db: number; key: string; indexes: number[] }
+  | { op: 'ltrim'; db: number; key: string; start: number; stop: number }
+  | { op: 'sadd'; db: number; key: string; members: string[] }
+  | { op: 'srem'; db: number; key: string; members: string[] }
+  /** Add or update members: scores[i] belongs to members[i]. */
+  | { op: 'zadd'; db: number; key: string; scores: number[]; members: string[] }
+  | { op: 'zrem'; db: number; key: string; members: string[] };
 
 export function applyEffect(ks: Keyspace, e: Effect): void {
   switch (e.op) {
@@ -90,5 +109,24 @@ export function applyEffect(ks: Keyspace, e: Effect): void {
     case 'swapdb':
       ks.swap(e.db, e.other);
       return;
+    default:
+      applyCollectionEffect(ks, e);
   }
+}
+
+/**
+ * Collection effects are applied by the type modules that define them; each registers its
+ * ops here at load time so this file does not depend on every type.
+ */
+type CollectionOp = Exclude<Effect['op'], 'put' | 'del' | 'expire' | 'setrange' | 'rename' | 'move' | 'flushdb' | 'flushall' | 'swapdb'>;
+const collectionAppliers = new Map<string, (ks: Keyspace, e: Effect) => void>();
+
+export function registerEffect(op: CollectionOp, apply: (ks: Keyspace, e: Effect) => void): void {
+  collectionAppliers.set(op, apply);
+}
+
+function applyCollectionEffect(ks: Keyspace, e: Effect): void {
+  const f = collectionAppliers.get(e.op);
+  if (f === undefined) throw new Error(`no applier registered for effect ${e.op}`);
+  f(ks, e);
 }

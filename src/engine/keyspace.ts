@@ -22,8 +22,34 @@ export class Db {
   }
 }
 
+/**
+ * Thresholds at which a small collection leaves its compact encoding (Redis's
+ * *-max-listpack-* / set-max-intset-entries). Part of the engine's configuration, set from
+ * CONFIG; every replica of a chain must use the same values so OBJECT ENCODING agrees.
+ */
+export interface EncodingLimits {
+  hashMaxListpackEntries: number;
+  hashMaxListpackValue: number;
+  setMaxIntsetEntries: number;
+  zsetMaxListpackEntries: number;
+  zsetMaxListpackValue: number;
+  listMaxListpackSize: number;
+  listCompressDepth: number;
+}
+
+export const defaultEncodingLimits: EncodingLimits = {
+  hashMaxListpackEntries: 128,
+  hashMaxListpackValue: 64,
+  setMaxIntsetEntries: 512,
+  zsetMaxListpackEntries: 128,
+  zsetMaxListpackValue: 64,
+  listMaxListpackSize: -2,
+  listCompressDepth: 0,
+};
+
 export class Keyspace {
   readonly dbs: Db[];
+  readonly encoding: EncodingLimits = { ...defaultEncodingLimits };
   constructor(
     readonly databases = databasesDefault,
     readonly hashSeed = 0,

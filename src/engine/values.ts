@@ -53,6 +53,11 @@ export interface CollectionValue {
   clone(): CollectionValue;
   /** Number of elements. */
   readonly size: number;
+  /**
+   * A deterministic serialisation of the contents for digests: the same logical value gives
+   * the same strings whatever its history or encoding (unordered types sort their elements).
+   */
+  canonical(): string[];
 }
 
 export type StringValue = string | RawString;
