@@ -24,6 +24,12 @@ export const stringBytesMax = 512 * 1024 * 1024;
 /** Slow log: default length and threshold (Redis defaults). */
 export const slowlogMaxLenDefault = 128;
 export const slowlogLogSlowerThanUsDefault = 10000;
+/** Slow log entries keep at most this many arguments (Redis SLOWLOG_ENTRY_MAX_ARGC)... */
+export const slowlogEntryArgsMax = 32;
+/** ...each cut to this many bytes (Redis SLOWLOG_ENTRY_MAX_STRING). */
+export const slowlogEntryStringBytesMax = 128;
+/** CONFIG SET bind: at most this many addresses (Redis CONFIG_BINDADDR_MAX). */
+export const bindAddressesMax = 16;
 /** A client's output buffer beyond this (pubsub / normal) is closed, like Redis's hard limits. */
 export const clientOutputBufferBytesMax = 256 * 1024 * 1024;
 /** Client names and lib names: Redis rejects spaces/newlines, not length; we cap length. */
@@ -36,3 +42,13 @@ export const activeExpirePeriodMs = 100;
 export const replyBufferKeepBytesMax = 64 * 1024;
 /** LCS: largest product of the two string lengths we accept (memory of the DP table), as Redis's check. */
 export const lcsCellsMax = 4294967295;
+/**
+ * ZRANDMEMBER: most elements one reply may carry. Redis streams any count into the client's
+ * buffer; Catena builds a reply whole, so a count of billions would exhaust the node's memory
+ * instead of the one client's; beyond this the command is refused.
+ */
+export const zrandmemberCountMax = 16 * 1024 * 1024;
+/** HRANDFIELD with a negative count: most fields one reply may carry (as zrandmemberCountMax). */
+export const hrandfieldCountMax = 16 * 1024 * 1024;
+/** SRANDMEMBER with a negative count: most members one reply may carry (as zrandmemberCountMax). */
+export const srandmemberCountMax = 16 * 1024 * 1024;

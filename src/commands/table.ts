@@ -12,6 +12,7 @@ import { commands as connectionCommands } from './connection';
 import { commands as serverCommands } from './server';
 import { commands as transactionCommands } from './transactions';
 import { commands as pubsubCommands } from './pubsub';
+import { commands as listCommands } from './lists';
 
 export const families: Record<string, CommandDef[]> = {
   strings: stringCommands,
@@ -20,6 +21,7 @@ export const families: Record<string, CommandDef[]> = {
   server: serverCommands,
   transactions: transactionCommands,
   pubsub: pubsubCommands,
+  lists: listCommands,
 };
 
 interface RedisMeta {
@@ -165,6 +167,12 @@ export function allRedisCommandNames(): string[] {
     else out.push(name);
   }
   return out.sort();
+}
+
+export function redisDocsGroup(name: string): string {
+  const f = findInfo(name) ?? findInfo(name.split('|')[0] as string);
+  const g = f ? docField(f.docs, 'group') : undefined;
+  return typeof g === 'string' ? g : 'other';
 }
 
 export function redisDocsSummary(name: string): string {

@@ -7,7 +7,7 @@
 import type { Db, Keyspace } from './keyspace';
 import type { Effect } from './effects';
 import { Rng } from './rng';
-import { RawString, type StringValue, type Value, isString } from './values';
+import { RawString, type StringValue, type Value, cloneValue, isString } from './values';
 
 /** What the head fixes for an update and ships with it (DESIGN: ctx). */
 export interface UpdateCtx {
@@ -90,8 +90,10 @@ export class Exec {
   /** lookup for a read command, counting keyspace hits and misses as Redis does. */
   lookupRead(key: string): Value | undefined {
     const v = this.lookup(key);
-    if (v === undefined) this.stats.keyspaceMisses++;
-    else this.stats.keyspaceHits++;
+    if (v === undefined) {
+      this.stats.keyspaceMisses++;
+      this.notify('keymiss', key, 'm');
+    } else this.stats.keyspaceHits++;
     return v;
   }
 
@@ -115,7 +117,11 @@ export class Exec {
   /** Replace a key's value. `expireAt`: absolute ms, null for none, 'keep' to keep the current one. */
   put(key: string, value: Value, expireAt: number | null | 'keep' = null): void {
     const db = this.db;
-    db.data.set(key, value);
+    // An expired key is deleted first (Redis lookupKeyWrite), so the write creates it anew.
+    const oldAt = db.expires.get(key);
+    if (oldAt !== undefined && oldAt <= this.nowMs && db.data.has(key)) this.expireNow(key);
+    // Redis dbAdd raises "new" (class n) when a key is created.
+    if (db.data.set(key, value)) this.notify('new', key, 'n');
     let at: number | null;
     if (expireAt === 'keep') at = db.expires.get(key) ?? null;
     else {
@@ -123,7 +129,9 @@ export class Exec {
       if (at === null) db.expires.delete(key);
       else db.expires.set(key, at);
     }
-    this.effects.push({ op: 'put', db: this.dbIndex, key, value, expireAt: at });
+    // The effect must not alias a mutable value that later commands edit in place.
+    const recorded = typeof value === 'string' ? value : cloneValue(value);
+    this.effects.push({ op: 'put', db: this.dbIndex, key, value: recorded, expireAt: at });
   }
 
   /** Delete a key if present; true when it existed (expired keys count as absent). */
@@ -148,7 +156,7 @@ export class Exec {
     if (cur instanceof RawString) raw = cur;
     else {
       raw = new RawString(typeof cur === 'string' ? cur : '', offset + bytes.length);
-      this.db.data.set(key, raw);
+      if (this.db.data.set(key, raw)) this.notify('new', key, 'n');
     }
     raw.write(offset, bytes);
     this.effects.push({ op: 'setrange', db: this.dbIndex, key, offset, bytes });

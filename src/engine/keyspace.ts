@@ -35,16 +35,19 @@ export interface EncodingLimits {
   zsetMaxListpackValue: number;
   listMaxListpackSize: number;
   listCompressDepth: number;
+  /** hll-sparse-max-bytes: a sparse HyperLogLog longer than this is promoted to dense. */
+  hllSparseMaxBytes: number;
 }
 
 export const defaultEncodingLimits: EncodingLimits = {
-  hashMaxListpackEntries: 128,
+  hashMaxListpackEntries: 512,
   hashMaxListpackValue: 64,
   setMaxIntsetEntries: 512,
   zsetMaxListpackEntries: 128,
   zsetMaxListpackValue: 64,
   listMaxListpackSize: -2,
   listCompressDepth: 0,
+  hllSparseMaxBytes: 3000,
 };
 
 export class Keyspace {

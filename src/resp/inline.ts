@@ -68,7 +68,9 @@ export function splitArgs(line: string): string[] | null {
           break;
         }
         const c = line.charCodeAt(p);
-        if (isSpace(c)) done = true;
+        // sdssplitargs ends an unquoted token only at ' ', '\n', '\r', '\t' (or NUL), not at
+        // '\v' or '\f', although it skips all isspace() bytes between tokens.
+        if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0) done = true;
         else if (c === 34) inq = true;
         else if (c === 39) insq = true;
         else cur += line[p];

@@ -17,6 +17,14 @@ export class ErrorReply {
 export class MapReply {
   constructor(readonly flat: Reply[]) {}
 }
+/**
+ * An array of pairs given flat (a1, b1, a2, b2...): RESP2 sends it flat, RESP3 nests each pair
+ * in a 2-array, as Redis 7.0 does for ZRANGE WITHSCORES, ZPOPMIN with a count, ZRANDMEMBER
+ * WITHSCORES, HRANDFIELD WITHVALUES.
+ */
+export class PairsReply {
+  constructor(readonly flat: Reply[]) {}
+}
 /** RESP3 set (`~`); in RESP2 an array. */
 export class SetReply {
   constructor(readonly items: Reply[]) {}
@@ -61,6 +69,7 @@ export type Reply =
   | StatusReply
   | ErrorReply
   | MapReply
+  | PairsReply
   | SetReply
   | DoubleReply
   | BoolReply

@@ -42,6 +42,25 @@ const enum State {
 
 export type ReadResult = string[] | ProtocolError | QueryBufferOverflow | null;
 
+/** scanLineEnd: no end byte in the data yet. */
+const LINE_OPEN = -1;
+/** scanLineEnd: a NUL comes first, so this line never ends. */
+const LINE_NUL = -2;
+
+/**
+ * Where the line starting at `from` ends (the index of `endByte`), as Redis finds it with
+ * `strchr(querybuf + qb_pos, '\r' or '\n')`: strchr stops at a NUL byte, so a line holding a
+ * NUL before its end byte never ends; Redis waits, and closes it only at the size limit.
+ */
+function scanLineEnd(buf: Buffer, from: number, end: number, endByte: number): number {
+  for (let i = from; i < end; i++) {
+    const c = buf[i] as number;
+    if (c === endByte) return i;
+    if (c === 0) return LINE_NUL;
+  }
+  return LINE_OPEN;
+}
+
 export class RequestReader {
   /** Set by the session: before AUTH, Redis applies much smaller limits. */
   authenticated = true;
@@ -52,8 +71,14 @@ export class RequestReader {
   private segStart = 0;
   private state = State.Start;
   private line = '';
+  /** The line being read holds a NUL before its end: it can never end (see scanLineEnd). */
+  private lineBlocked = false;
+  /** The partial header line is not given to redis-parser (it can only end in an error). */
+  private lineUnfed = false;
   private elementsLeft = 0;
   private bodyLeft = 0;
+  /** Length of the bulk being read, including its trailing two bytes. */
+  private bodyBytes = 0;
   private pendingBytes = 0;
   private parsed: string[] | null = null;
   private parsedEmpty = false;
@@ -122,8 +147,11 @@ export class RequestReader {
           break;
         }
         case State.Inline: {
-          const nl = buf.indexOf(10, this.pos);
-          if (nl < 0 || nl >= end) {
+          // Redis: the size limit applies only while the line has no end yet; a complete
+          // line of any length that arrived in one read is accepted (processInlineBuffer).
+          const nl = this.lineBlocked ? LINE_NUL : scanLineEnd(buf, this.pos, end, 10);
+          if (nl < 0) {
+            if (nl === LINE_NUL) this.lineBlocked = true;
             this.line += buf.toString('latin1', this.pos, end);
             this.pos = end;
             if (this.line.length > inlineLineBytesMax) return this.fail('too big inline request');
@@ -133,7 +161,6 @@ export class RequestReader {
           this.pos = nl + 1;
           this.line = '';
           this.state = State.Start;
-          if (text.length > inlineLineBytesMax) return this.fail('too big inline request');
           if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
           const args = splitArgs(text);
           if (args === null) return this.fail('unbalanced quotes in request');
@@ -142,29 +169,31 @@ export class RequestReader {
         }
         case State.MultibulkCount:
         case State.BulkHeader: {
-          if (this.state === State.BulkHeader && this.line.length === 0) {
-            if (this.pos >= end) return this.suspend();
-            const c = buf[this.pos] as number;
-            if (c !== 36 /* '$' */) return this.fail(`expected '$', got '${String.fromCharCode(c)}'`);
-            this.pos++;
-            this.line = '$';
-          }
-          const cr = buf.indexOf(13, this.pos);
+          const mbulk = this.state === State.MultibulkCount;
+          if (this.pos >= end) return this.suspend();
+          // Redis checks the '$' only once the whole header line is there, so a header that
+          // does not start with '$' is never given to redis-parser (which would throw on it).
+          if (this.line.length === 0) this.lineUnfed = !mbulk && buf[this.pos] !== 36; /* '$' */
+          const cr = this.lineBlocked ? LINE_NUL : scanLineEnd(buf, this.pos, end, 13);
           if (cr < 0 || cr + 1 >= end) {
-            // Header line incomplete (Redis also waits for the byte after '\r').
+            // Header line incomplete (Redis also waits for the byte after '\r'). Redis's limit
+            // counts the line from its first byte ('*' included) and only while no '\r' is found.
+            if (cr === LINE_NUL) this.lineBlocked = true;
             const upto = cr < 0 ? end : cr;
+            const from = this.pos;
             this.line += buf.toString('latin1', this.pos, upto);
             this.pos = upto;
-            if (this.line.length > inlineLineBytesMax) {
-              return this.fail(this.state === State.MultibulkCount ? 'too big mbulk count string' : 'too big bulk count string');
+            if (cr < 0 && this.line.length + (mbulk ? 1 : 0) > inlineLineBytesMax) {
+              return this.fail(mbulk ? 'too big mbulk count string' : 'too big bulk count string');
             }
-            return this.suspend();
+            return this.lineBlocked || this.lineUnfed ? this.suspend(from) : this.suspend();
           }
           const text = this.line + buf.toString('latin1', this.pos, cr);
           this.pos = cr + 2;
           this.line = '';
-          if (this.state === State.MultibulkCount) {
-            if (text.length > inlineLineBytesMax) return this.fail('too big mbulk count string');
+          // An empty line's first byte is its '\r' (sent as a space, as Redis's error sanitizing does).
+          if (this.lineUnfed) return this.fail(`expected '$', got '${text.length > 0 ? text.charAt(0) : '\r'}'`);
+          if (mbulk) {
             const n = parseInt64Loose(text);
             if (n === null || n > multibulkLengthMax) return this.fail('invalid multibulk length');
             if (!this.authenticated && n > unauthenticatedMultibulkLengthMax) return this.fail('unauthenticated multibulk length');
@@ -177,12 +206,11 @@ export class RequestReader {
             this.elementsLeft = n;
             this.state = State.BulkHeader;
           } else {
-            const body = text.slice(1);
-            if (body.length + 1 > inlineLineBytesMax) return this.fail('too big bulk count string');
-            const n = parseInt64Loose(body);
+            const n = parseInt64Loose(text.slice(1));
             if (n === null || n < 0 || n > this.limits.protoMaxBulkLen()) return this.fail('invalid bulk length');
             if (!this.authenticated && n > unauthenticatedBulkLengthMax) return this.fail('unauthenticated bulk length');
             this.bodyLeft = n + 2;
+            this.bodyBytes = n + 2;
             this.state = State.BulkBody;
           }
           break;
@@ -194,6 +222,9 @@ export class RequestReader {
             this.pos = end;
             return this.suspend();
           }
+          // Redis holds a big argument whole in its query buffer, so a complete bulk over the
+          // limit closes the client too, however it was cut into reads.
+          if (this.bodyBytes > this.limits.queryBufferLimit()) return QueryBufferOverflow.instance;
           this.pos += this.bodyLeft;
           this.bodyLeft = 0;
           this.elementsLeft--;
@@ -224,13 +255,19 @@ export class RequestReader {
     return out;
   }
 
-  /** Chunk exhausted inside a multibulk request: give redis-parser what we have, wait for more. */
-  private suspend(): ReadResult {
-    const fed = this.pos - this.segStart;
-    if (fed > 0) this.parser.execute(this.chunk.subarray(this.segStart, this.pos));
+  /**
+   * Chunk exhausted inside a multibulk request: give redis-parser what we have (up to
+   * `feedEnd`: a header line that can only fail is kept from it), wait for more.
+   * client-query-buffer-limit counts what Redis keeps in its query buffer: the element being
+   * read (a bulk's bytes so far, or a header line), not the arguments already parsed.
+   */
+  private suspend(feedEnd = this.pos): ReadResult {
+    const fed = feedEnd - this.segStart;
+    if (fed > 0) this.parser.execute(this.chunk.subarray(this.segStart, feedEnd));
+    this.pendingBytes += this.pos - this.segStart;
     this.segStart = this.pos;
-    this.pendingBytes += fed;
-    if (this.pendingBytes > this.limits.queryBufferLimit()) return QueryBufferOverflow.instance;
+    const partial = this.state === State.BulkBody ? this.bodyBytes - this.bodyLeft : this.line.length;
+    if (partial > this.limits.queryBufferLimit()) return QueryBufferOverflow.instance;
     return null;
   }
 
@@ -239,6 +276,9 @@ export class RequestReader {
     this.pos = 0;
     this.segStart = 0;
     this.state = State.Start;
+    this.line = '';
+    this.lineBlocked = false;
+    this.lineUnfed = false;
     this.parser.reset();
     return new ProtocolError(text);
   }

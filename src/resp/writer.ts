@@ -12,6 +12,7 @@ import {
   MultiReply,
   NoReply,
   NullArrayReply,
+  PairsReply,
   PushReply,
   type Reply,
   SetReply,
@@ -87,6 +88,20 @@ export class ReplyWriter {
       if (proto === 3) this.header('%', r.flat.length / 2);
       else this.header('*', r.flat.length);
       for (let i = 0; i < r.flat.length; i++) this.write(r.flat[i] as Reply, proto);
+      return;
+    }
+    if (r instanceof PairsReply) {
+      if (proto === 3) {
+        this.header('*', r.flat.length / 2);
+        for (let i = 0; i < r.flat.length; i += 2) {
+          this.header('*', 2);
+          this.write(r.flat[i] as Reply, proto);
+          this.write(r.flat[i + 1] as Reply, proto);
+        }
+      } else {
+        this.header('*', r.flat.length);
+        for (let i = 0; i < r.flat.length; i++) this.write(r.flat[i] as Reply, proto);
+      }
       return;
     }
     if (r instanceof SetReply) {

@@ -14,15 +14,17 @@ import type { CommandSpec } from '../commands/spec';
 import { Keyspace } from '../engine/keyspace';
 import { Engine, type ApplyResult } from '../engine/engine';
 import type { UpdateCtx } from '../engine/exec';
-import { ErrorReply, QUEUED, type Reply } from '../resp/reply';
+import { ErrorReply, MultiReply, QUEUED, type Reply } from '../resp/reply';
 import { err } from '../resp/errors';
-import { Session } from './session';
+import { Session, type QueuedCommand } from './session';
+import { execRejected } from '../commands/transactions';
 import { ConfigRegistry } from './config';
-import { paramDefs } from './config-params';
+import { bindEncodingLimits, paramDefs } from './config-params';
 import { ServerStats } from './stats';
 import { PubSub } from './pubsub';
 import { Watches } from './watch';
 import { Slowlog } from './slowlog';
+import { Blocking } from './blocking';
 import { activeExpireKeysPerCycle, activeExpirePeriodMs } from '../limits';
 
 export interface ServerOptions {
@@ -59,6 +61,8 @@ export class CatenaServer {
   readonly pubsub: PubSub;
   readonly watches: Watches;
   readonly slowlog: Slowlog;
+  /** Clients blocked in BLPOP & co. (blocking.ts). */
+  readonly blocking: Blocking = new Blocking(this);
   readonly runId = randomBytes(20).toString('hex');
   readonly startMs = Date.now();
   private nextClientId = 1;
@@ -66,6 +70,8 @@ export class CatenaServer {
   private expireTimer: NodeJS.Timeout | null = null;
   private readonly expireCursors = new WeakMap<object, Iterator<[string, number]>>();
   private readonly logEnabled: boolean;
+  /** True while EXEC runs its queue (Redis server.in_exec, CLIENT_DENY_BLOCKING): blocking commands must answer at once. */
+  inExec = false;
 
   constructor(readonly options: ServerOptions) {
     this.config = new ConfigRegistry(paramDefs);
@@ -74,6 +80,7 @@ export class CatenaServer {
     for (const [k, v] of Object.entries(options.config ?? {})) this.config.setRaw(k, v);
     if (options.requirepass !== undefined) this.config.setRaw('requirepass', options.requirepass);
     this.ks = new Keyspace(this.config.getNumber('databases'));
+    bindEncodingLimits(this.config, this.ks);
     this.engine = new Engine(this.ks);
     this.pubsub = new PubSub(this);
     this.watches = new Watches(this);
@@ -134,6 +141,7 @@ export class CatenaServer {
     this.stats.netOutputBytes += s.bytesOut;
     this.pubsub.removeSession(s);
     this.watches.unwatchAll(s);
+    this.blocking.removeSession(s);
   }
 
   /** Validate a request against the table and run it (or queue it inside MULTI). */
@@ -164,6 +172,7 @@ export class CatenaServer {
   private reject(s: Session, spec: CommandSpec | null, e: ErrorReply): ErrorReply {
     if (s.multi !== null) s.multiFailed = true;
     if (spec) this.stats.command(spec.name).rejectedCalls++;
+    if (spec?.name === 'exec') e = execRejected(s, this, e);
     this.countErrorReply(e);
     return e;
   }
@@ -178,7 +187,7 @@ export class CatenaServer {
   execute(s: Session, spec: CommandSpec, args: string[]): Reply | Promise<Reply> {
     const t0 = process.hrtime.bigint();
     let reply: Reply | Promise<Reply>;
-    if (spec.data !== undefined) reply = this.applyData(s.db, spec, args);
+    if (spec.data !== undefined) reply = this.blocking.handles(spec) ? this.blocking.run(s, spec, args) : this.applyData(s.db, spec, args);
     else if (spec.node !== undefined) reply = spec.node(s, args, this);
     else throw new Error(`command ${spec.name} has no handler`);
     const usec = Number((process.hrtime.bigint() - t0) / 1000n);
@@ -193,6 +202,8 @@ export class CatenaServer {
       this.countErrorReply(reply);
     }
     this.slowlog.record(s, args, usec);
+    // Redis handleClientsBlockedOnKeys: keys this command made ready serve blocked clients now.
+    this.blocking.serveReady();
     return reply;
   }
 
@@ -208,10 +219,109 @@ export class CatenaServer {
     return r.reply;
   }
 
+  /**
+   * EXEC's body: the queued commands in order, as one synchronous step with one time for all
+   * (Redis fixes the clock for the whole EXEC). Each run of consecutive data commands is one
+   * engine batch with one ctx — a SELECT between them becomes a `{select}` item — which is
+   * the unit the chain can ship as one update; other node commands run at their position.
+   * Every inner command counts in commandstats, as Redis's call() does. Messages for `s`
+   * itself land inside the array next to the reply that caused them, as in Redis (so a
+   * subscribed session's data commands run one batch each, still at the same time).
+   * Only a node command that answers asynchronously makes the rest wait (atomicity then
+   * holds for each synchronous stretch only).
+   */
+  execTransaction(s: Session, queued: QueuedCommand[], nowMs: number): Reply | Promise<Reply> {
+    const replies: Reply[] = new Array<Reply>(queued.length).fill(null);
+    const seed = (Math.random() * 4294967296) >>> 0;
+    let batches = 0;
+    const run = (from: number): Reply | Promise<Reply> => {
+      let items: Array<QueuedCommand | { select: number }> = [];
+      let at: number[] = [];
+      let db = s.db;
+      const flush = (): void => {
+        if (at.length > 0) {
+          const t0 = process.hrtime.bigint();
+          const r = this.engine.applyBatch(items, { nowMs, seed: (seed + batches++) >>> 0, db });
+          this.afterUpdate(r);
+          const usec = Math.round(Number((process.hrtime.bigint() - t0) / 1000n) / at.length);
+          const pushes = this.pubsub.takeCaptured();
+          at.forEach((pos, i) => {
+            const q = queued[pos] as QueuedCommand;
+            const reply = r.replies[i] as Reply;
+            replies[pos] = i === 0 && pushes.length > 0 ? new MultiReply([...pushes, reply]) : reply;
+            this.recordCall(s, q.spec, q.args, reply, usec);
+          });
+        }
+        items = [];
+        at = [];
+        db = s.db;
+      };
+      this.inExec = true;
+      this.pubsub.beginCapture(s);
+      try {
+        for (let i = from; i < queued.length; i++) {
+          const q = queued[i] as QueuedCommand;
+          if (q.spec.data !== undefined) {
+            items.push(q);
+            at.push(i);
+            // A subscribed session may be notified of its own writes: Redis writes each
+            // notification just before the reply of the command that caused it.
+            if (s.subscriptionCount > 0) flush();
+            continue;
+          }
+          const node = q.spec.node;
+          if (node === undefined) throw new Error(`command ${q.spec.name} has no handler`);
+          const isSelect = q.spec.name === 'select';
+          if (!isSelect) flush();
+          const t0 = process.hrtime.bigint();
+          const reply = node(s, q.args, this);
+          if (reply instanceof Promise) {
+            flush();
+            this.inExec = false;
+            this.pubsub.endCapture();
+            return reply.then((r) => {
+              replies[i] = r;
+              this.recordCall(s, q.spec, q.args, r, Number((process.hrtime.bigint() - t0) / 1000n));
+              return run(i + 1);
+            });
+          }
+          const pushes = this.pubsub.takeCaptured();
+          replies[i] = pushes.length > 0 ? new MultiReply([...pushes, reply]) : reply;
+          this.recordCall(s, q.spec, q.args, reply, Number((process.hrtime.bigint() - t0) / 1000n));
+          if (isSelect) {
+            if (at.length > 0) items.push({ select: s.db });
+            else db = s.db;
+          }
+        }
+        flush();
+      } finally {
+        this.inExec = false;
+        this.pubsub.endCapture();
+      }
+      return replies;
+    };
+    return run(0);
+  }
+
+  /** What execute() counts for a command, for commands run inside EXEC. */
+  private recordCall(s: Session, spec: CommandSpec, args: string[], reply: Reply, usec: number): void {
+    this.stats.totalCommandsProcessed++;
+    s.commandsProcessed++;
+    const st = this.stats.command(spec.name);
+    st.calls++;
+    st.usec += usec;
+    if (reply instanceof ErrorReply) {
+      st.failedCalls++;
+      this.countErrorReply(reply);
+    }
+    this.slowlog.record(s, args, usec);
+  }
+
   /** After an update: touch WATCHed keys, send keyspace notifications. */
   afterUpdate(r: ApplyResult): void {
     if (r.effects.length > 0) this.watches.touch(r.effects);
     if (r.events.length > 0) this.pubsub.keyEvents(r.events);
+    if (r.effects.length > 0) this.blocking.signal(r.effects);
   }
 
   /** Redis's active expiry: sample keys with a TTL, delete the expired ones as an update. */
@@ -239,15 +349,18 @@ export class CatenaServer {
   }
 }
 
+/** C's `%.<n>s`: at most n bytes, and nothing from the first NUL on (Redis formats names so). */
 function truncate(s: string, n: number): string {
-  return s.length > n ? s.slice(0, n) : s;
+  const nul = s.indexOf('\0');
+  const end = nul >= 0 && nul < n ? nul : n;
+  return s.length > end ? s.slice(0, end) : s;
 }
 
 /** Redis 7.0: "unknown command '%.128s', with args beginning with: " + "'%.*s' " per arg while < 128 chars. */
 function unknownCommand(args: string[]): ErrorReply {
   let preview = '';
   for (let i = 1; i < args.length && preview.length < 128; i++) {
-    preview += `'${(args[i] as string).slice(0, 128 - preview.length)}' `;
+    preview += `'${truncate(args[i] as string, 128 - preview.length)}' `;
   }
   return err.unknownCommand(truncate(args[0] as string, 128), preview);
 }
