@@ -13,6 +13,8 @@ import { commands as serverCommands } from './server';
 import { commands as transactionCommands } from './transactions';
 import { commands as pubsubCommands } from './pubsub';
 import { commands as listCommands } from './lists';
+import { commands as bitmapCommands } from './bitmaps';
+import { commands as hyperloglogCommands } from './hyperloglog';
 
 export const families: Record<string, CommandDef[]> = {
   strings: stringCommands,
@@ -22,6 +24,8 @@ export const families: Record<string, CommandDef[]> = {
   transactions: transactionCommands,
   pubsub: pubsubCommands,
   lists: listCommands,
+  bitmaps: bitmapCommands,
+  hyperloglog: hyperloglogCommands,
 };
 
 interface RedisMeta {
