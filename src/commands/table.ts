@@ -13,8 +13,11 @@ import { commands as serverCommands } from './server';
 import { commands as transactionCommands } from './transactions';
 import { commands as pubsubCommands } from './pubsub';
 import { commands as listCommands } from './lists';
+import { commands as zsetCommands } from './zsets';
 import { commands as bitmapCommands } from './bitmaps';
 import { commands as hyperloglogCommands } from './hyperloglog';
+import { commands as hashCommands } from './hashes';
+import { commands as setCommands } from './sets';
 
 export const families: Record<string, CommandDef[]> = {
   strings: stringCommands,
@@ -24,8 +27,11 @@ export const families: Record<string, CommandDef[]> = {
   transactions: transactionCommands,
   pubsub: pubsubCommands,
   lists: listCommands,
+  zsets: zsetCommands,
   bitmaps: bitmapCommands,
   hyperloglog: hyperloglogCommands,
+  hashes: hashCommands,
+  sets: setCommands,
 };
 
 interface RedisMeta {

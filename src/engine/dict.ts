@@ -119,6 +119,29 @@ export class Dict<V> {
     return false;
   }
 
+  /**
+   * A copy with the same layout (bucket count, chain order), so it iterates, scans and draws
+   * random keys exactly as the original: a value copied on one replica and rebuilt from an
+   * effect on another must answer alike. Values are shared unless `copyValue` is given.
+   */
+  clone(copyValue: (v: V) => V = (v) => v): Dict<V> {
+    const d = new Dict<V>(this.seed);
+    d.buckets = this.buckets.map((head) => {
+      let first: Entry<V> | null = null;
+      let last: Entry<V> | null = null;
+      for (let e = head; e !== null; e = e.next) {
+        const c = new Entry(e.key, copyValue(e.value), e.hash, null);
+        if (last === null) first = c;
+        else last.next = c;
+        last = c;
+      }
+      return first;
+    });
+    d.mask = this.mask;
+    d.count = this.count;
+    return d;
+  }
+
   clear(): void {
     this.buckets = new Array<Entry<V> | null>(MIN_BUCKETS).fill(null);
     this.mask = MIN_BUCKETS - 1;

@@ -1,0 +1,438 @@
+/**
+ * The hashes family, as Redis 7.0.15's t_hash.c: the same order of checks, error texts,
+ * replies (RESP2 and RESP3), keyspace events and encoding conversions. Data handlers only:
+ * they touch the keyspace through the Exec and record every change as an `hset`/`hdel`
+ * effect sized by the change; random choices (HRANDFIELD) come from the update's seeded rng.
+ *
+ * Also home of the HSCAN/SSCAN argument parsing (Redis scanGenericCommand), which sets.ts
+ * shares. Not here: the hash-field expiry commands of Redis 7.4 (HEXPIRE...), see the report.
+ */
+import type { CommandDef } from './spec';
+import type { Exec } from '../engine/exec';
+import { ErrorReply, MapReply, OK, PairsReply, type Reply } from '../resp/reply';
+import { err } from '../resp/errors';
+import { parseInt64 } from '../resp/format';
+import { stringMatch } from '../engine/glob';
+import { LD_ZERO, addLongDouble, formatLongDouble, parseLongDouble } from '../engine/longdouble';
+import { HashValue, hashSeed } from '../engine/types/hash';
+import { hrandfieldCountMax } from '../limits';
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+/** LONG_MAX / 2: the largest |count| HRANDFIELD accepts WITHVALUES. */
+const LONG_MAX_HALF = 4611686018427387903n;
+
+/**
+ * Case-insensitive match of an option against a lower-case word with C string semantics:
+ * Redis compares with strcasecmp, so an argument ends at its first NUL byte.
+ */
+export function optIs(opt: string, word: string): boolean {
+  const n = word.length;
+  if (opt.length < n) return false;
+  for (let i = 0; i < n; i++) if ((opt.charCodeAt(i) | 0x20) !== word.charCodeAt(i)) return false;
+  return opt.length === n || opt.charCodeAt(n) === 0;
+}
+
+// ---- SCAN arguments (db.c parseScanCursorOrReply, scanGenericCommand) ----------------------
+
+function isCSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * Redis parseScanCursorOrReply (strtoul over the C string): no leading space, optional sign,
+ * decimal digits, at most ULONG_MAX, '-' negating modulo 2^64, "" meaning 0. Returns the low
+ * 32 bits, all a Dict of fewer than 2^32 buckets uses; null for "invalid cursor".
+ */
+export function parseScanCursor(arg: string): number | null {
+  const nul = arg.indexOf('\0');
+  const s = nul < 0 ? arg : arg.slice(0, nul);
+  if (s.length === 0) return 0;
+  const c0 = s.charCodeAt(0);
+  if (isCSpace(c0)) return null;
+  let i = 0;
+  let neg = false;
+  if (c0 === 43 || c0 === 45) {
+    neg = c0 === 45;
+    i = 1;
+  }
+  if (i === s.length) return null;
+  for (let j = i; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return null;
+  }
+  const v = BigInt(s.slice(i));
+  if (v > 18446744073709551615n) return null;
+  const low = Number(v & 0xffffffffn);
+  return neg ? (4294967296 - low) % 4294967296 : low;
+}
+
+export interface ScanOptions {
+  count: number;
+  /** null when every element matches (no MATCH, or MATCH *). */
+  pattern: string | null;
+}
+
+/** Redis scanGenericCommand's option loop for HSCAN/SSCAN (COUNT >= 1, MATCH; no TYPE). */
+export function parseScanOptions(args: readonly string[], from: number): ScanOptions | ErrorReply {
+  let count = 10;
+  let pattern: string | null = null;
+  for (let i = from; i < args.length; ) {
+    const opt = args[i] as string;
+    const left = args.length - i;
+    if (optIs(opt, 'count') && left >= 2) {
+      const c = parseInt64(args[i + 1] as string);
+      if (c === null) return err.notInteger;
+      if (c < 1) return err.syntax;
+      count = Number(c);
+      i += 2;
+    } else if (optIs(opt, 'match') && left >= 2) {
+      const p = args[i + 1] as string;
+      pattern = p === '*' ? null : p;
+      i += 2;
+    } else {
+      return err.syntax;
+    }
+  }
+  return { count, pattern };
+}
+
+/** Dict.scan's visitor writes here: one module-level callback, no closure per call. */
+let scanBatch: string[] = [];
+const scanPair = (f: string, v: string): void => {
+  scanBatch.push(f, v);
+};
+
+// ---- keyspace access -------------------------------------------------------------------------
+
+/** The hash at `key`: undefined when missing, the WRONGTYPE error for another type. */
+function getHash(x: Exec, key: string, read: boolean): HashValue | undefined | ErrorReply {
+  const v = read ? x.lookupRead(key) : x.lookup(key);
+  if (v === undefined) return undefined;
+  return v instanceof HashValue ? v : err.wrongType;
+}
+
+/** Redis hashTypeLookupWriteOrCreate's create half: a new empty hash in the db ("new" event). */
+function createHash(x: Exec, key: string): HashValue {
+  const h = new HashValue(hashSeed(key, x.ks));
+  x.db.data.set(key, h);
+  x.notify('new', key, 'n');
+  return h;
+}
+
+function emitSet(x: Exec, key: string, fields: string[]): void {
+  x.effects.push({ op: 'hset', db: x.dbIndex, key, fields });
+}
+
+/**
+ * Record removed fields. A hash left empty is deleted (Redis dbDelete + "del" event); the
+ * `hdel` effect deletes it on replay too.
+ */
+function emitDel(x: Exec, key: string, h: HashValue, fields: string[]): void {
+  x.effects.push({ op: 'hdel', db: x.dbIndex, key, fields });
+  if (h.size === 0) {
+    x.db.data.delete(key);
+    x.db.expires.delete(key);
+  }
+}
+
+// ---- writes ----------------------------------------------------------------------------------
+
+/** HSET and HMSET (hsetCommand): pairs checked first, conversion over all args, then set. */
+function hsetGeneric(isHmset: boolean) {
+  return (x: Exec, args: string[]): Reply => {
+    if (args.length % 2 === 1) return err.arity(isHmset ? 'hmset' : 'hset');
+    const key = args[1] as string;
+    let h = getHash(x, key, false);
+    if (h instanceof ErrorReply) return h;
+    if (h === undefined) h = createHash(x, key);
+    const limits = x.ks.encoding;
+    h.tryConversion(args, 2, args.length - 1, limits);
+    let created = 0;
+    for (let i = 2; i < args.length; i += 2) if (h.set(args[i] as string, args[i + 1] as string, limits)) created++;
+    if (created > 0) h.compact();
+    emitSet(x, key, args.slice(2));
+    x.notify('hset', key, 'h');
+    return isHmset ? OK : created;
+  };
+}
+
+/** HSETNX: existence first, so an existing field never converts the hash. */
+function hsetnx(x: Exec, args: string[]): Reply {
+  const key = args[1] as string;
+  const field = args[2] as string;
+  const value = args[3] as string;
+  let h = getHash(x, key, false);
+  if (h instanceof ErrorReply) return h;
+  if (h !== undefined && h.has(field)) return 0;
+  if (h === undefined) h = createHash(x, key);
+  h.tryConversion(args, 2, 3, x.ks.encoding);
+  h.set(field, value, x.ks.encoding);
+  h.compact();
+  emitSet(x, key, [field, value]);
+  x.notify('hset', key, 'h');
+  return 1;
+}
+
+function hdel(x: Exec, args: string[]): Reply {
+  const key = args[1] as string;
+  const h = getHash(x, key, false);
+  if (h === undefined) return 0;
+  if (h instanceof ErrorReply) return h;
+  const removed: string[] = [];
+  for (let j = 2; j < args.length; j++) {
+    const f = args[j] as string;
+    if (h.delete(f)) {
+      removed.push(f);
+      if (h.size === 0) break;
+    }
+  }
+  if (removed.length > 0) {
+    emitDel(x, key, h, removed);
+    x.notify('hdel', key, 'h');
+    if (h.size === 0) x.notify('del', key, 'g');
+  }
+  return removed.length;
+}
+
+/** HINCRBY: the increment is parsed before the key is looked up, as Redis does. */
+function hincrby(x: Exec, args: string[]): Reply {
+  const incrArg = parseInt64(args[3] as string);
+  if (incrArg === null) return err.notInteger;
+  const key = args[1] as string;
+  const field = args[2] as string;
+  let h = getHash(x, key, false);
+  if (h instanceof ErrorReply) return h;
+  let old = 0n;
+  const cur = h === undefined ? undefined : h.get(field);
+  if (cur !== undefined) {
+    const v = parseInt64(cur);
+    if (v === null) return err.hashValueNotInteger;
+    old = BigInt(v);
+  }
+  const next = old + BigInt(incrArg);
+  if (next > INT64_MAX || next < INT64_MIN) return err.overflow;
+  if (h === undefined) h = createHash(x, key);
+  const text = next.toString();
+  if (h.set(field, text, x.ks.encoding)) h.compact();
+  emitSet(x, key, [field, text]);
+  x.notify('hincrby', key, 'h');
+  return Number.isSafeInteger(Number(next)) ? Number(next) : next;
+}
+
+/** HINCRBYFLOAT: x87 long double sum printed with %.17Lf, as INCRBYFLOAT (longdouble.ts). */
+function hincrbyfloat(x: Exec, args: string[]): Reply {
+  const incr = parseLongDouble(args[3] as string);
+  if (incr === null) return err.notFloat;
+  if (incr.inf) return err.valueNaNOrInfinity;
+  const key = args[1] as string;
+  const field = args[2] as string;
+  let h = getHash(x, key, false);
+  if (h instanceof ErrorReply) return h;
+  let old = LD_ZERO;
+  const cur = h === undefined ? undefined : h.get(field);
+  if (cur !== undefined) {
+    const v = parseLongDouble(cur);
+    if (v === null) return err.hashValueNotFloat;
+    old = v;
+  }
+  const sum = addLongDouble(old, incr);
+  if (sum === null) return err.incrFloatNaN;
+  if (h === undefined) h = createHash(x, key);
+  const text = formatLongDouble(sum);
+  if (h.set(field, text, x.ks.encoding)) h.compact();
+  emitSet(x, key, [field, text]);
+  x.notify('hincrbyfloat', key, 'h');
+  return text;
+}
+
+// ---- reads -----------------------------------------------------------------------------------
+
+function hget(x: Exec, args: string[]): Reply {
+  const h = getHash(x, args[1] as string, true);
+  if (h === undefined) return null;
+  if (h instanceof ErrorReply) return h;
+  return h.get(args[2] as string) ?? null;
+}
+
+/** HMGET: a missing key is an empty hash (a null per field), not an early reply. */
+function hmget(x: Exec, args: string[]): Reply {
+  const h = getHash(x, args[1] as string, true);
+  if (h instanceof ErrorReply) return h;
+  const out: Reply[] = [];
+  for (let i = 2; i < args.length; i++) out.push(h === undefined ? null : (h.get(args[i] as string) ?? null));
+  return out;
+}
+
+function hlen(x: Exec, args: string[]): Reply {
+  const h = getHash(x, args[1] as string, true);
+  if (h === undefined) return 0;
+  if (h instanceof ErrorReply) return h;
+  return h.size;
+}
+
+function hstrlen(x: Exec, args: string[]): Reply {
+  const h = getHash(x, args[1] as string, true);
+  if (h === undefined) return 0;
+  if (h instanceof ErrorReply) return h;
+  return h.get(args[2] as string)?.length ?? 0;
+}
+
+function hexists(x: Exec, args: string[]): Reply {
+  const h = getHash(x, args[1] as string, true);
+  if (h === undefined) return 0;
+  if (h instanceof ErrorReply) return h;
+  return h.has(args[2] as string) ? 1 : 0;
+}
+
+/** HKEYS / HVALS / HGETALL (genericHgetallCommand): HGETALL is a map (RESP3 `%`). */
+function hgetallGeneric(keys: boolean, values: boolean) {
+  return (x: Exec, args: string[]): Reply => {
+    const h = getHash(x, args[1] as string, true);
+    if (h instanceof ErrorReply) return h;
+    const out: string[] = [];
+    if (h !== undefined) {
+      if (keys && values) h.forEach((f, v) => out.push(f, v));
+      else if (keys) h.forEach((f) => out.push(f));
+      else h.forEach((_f, v) => out.push(v));
+    }
+    return keys && values ? new MapReply(out) : out;
+  };
+}
+
+// ---- HRANDFIELD ------------------------------------------------------------------------------
+
+/** Redis hrandfieldCommand: every random choice comes from the update's seeded x.rng. */
+function hrandfield(x: Exec, args: string[]): Reply {
+  const key = args[1] as string;
+  if (args.length >= 3) {
+    const raw = parseInt64(args[2] as string);
+    if (raw === null) return err.notInteger;
+    if (BigInt(raw) < -INT64_MAX) return err.valueOutOfRange('-9223372036854775807', '9223372036854775807');
+    if (args.length > 4 || (args.length === 4 && !optIs(args[3] as string, 'withvalues'))) return err.syntax;
+    const withValues = args.length === 4;
+    if (withValues && (BigInt(raw) < -LONG_MAX_HALF || BigInt(raw) > LONG_MAX_HALF)) return err.outOfRange;
+    return hrandfieldWithCount(x, key, raw, withValues);
+  }
+  const h = getHash(x, key, true);
+  if (h === undefined) return null;
+  if (h instanceof ErrorReply) return h;
+  return h.randomPair(x.rng.next)[0];
+}
+
+/** Redis hrandfieldWithCountCommand's cases; RESP3 nests each field-value pair (PairsReply). */
+function hrandfieldWithCount(x: Exec, key: string, l: number | bigint, withValues: boolean): Reply {
+  const h = getHash(x, key, true);
+  if (h === undefined) return [];
+  if (h instanceof ErrorReply) return h;
+  const size = h.size;
+  const uniq = l >= 0;
+  const countBig = uniq ? BigInt(l) : -BigInt(l);
+  if (countBig === 0n) return [];
+  const out: string[] = [];
+  const reply = (): Reply => (withValues ? new PairsReply(out) : out);
+  const push = (f: string, v: string): void => {
+    if (withValues) out.push(f, v);
+    else out.push(f);
+  };
+
+  // CASE 1: negative count (repetitions allowed) or a single field: independent picks.
+  if (!uniq || countBig === 1n) {
+    if (countBig > BigInt(hrandfieldCountMax)) return err.notImplemented(`HRANDFIELD count beyond ${hrandfieldCountMax}`);
+    const count = Number(countBig);
+    for (let i = 0; i < count; i++) {
+      const [f, v] = h.randomPair(x.rng.next);
+      push(f, v);
+    }
+    return reply();
+  }
+  // CASE 2: at least the whole hash: all of it, in iteration order.
+  if (countBig >= BigInt(size)) {
+    h.forEach(push);
+    return reply();
+  }
+  const count = Number(countBig);
+  // CASE 3: most of the hash: copy it, remove random fields until `count` remain.
+  if (count * 3 > size) {
+    const pairs: string[] = [];
+    h.forEach((f, v) => pairs.push(f, v));
+    let n = size;
+    while (n > count) {
+      const i = x.rng.int(n);
+      n--;
+      pairs[2 * i] = pairs[2 * n] as string;
+      pairs[2 * i + 1] = pairs[2 * n + 1] as string;
+    }
+    for (let i = 0; i < count; i++) push(pairs[2 * i] as string, pairs[2 * i + 1] as string);
+    return reply();
+  }
+  // CASE 4: a small part of a big hash: random picks until `count` distinct fields.
+  const seen = new Set<string>();
+  while (seen.size < count) {
+    const [f, v] = h.randomPair(x.rng.next);
+    if (seen.has(f)) continue;
+    seen.add(f);
+    push(f, v);
+  }
+  return reply();
+}
+
+// ---- HSCAN -----------------------------------------------------------------------------------
+
+/**
+ * Redis hscanCommand + scanGenericCommand: cursor first, then the key (a missing key is an
+ * empty scan whatever the options), then the options. A listpack is returned whole with
+ * cursor 0; a Dict is scanned a bucket at a time until COUNT fields (COUNT×2 replies, as
+ * Redis doubles it for pairs) or COUNT×10 buckets.
+ */
+function hscan(x: Exec, args: string[]): Reply {
+  let cursor = parseScanCursor(args[2] as string);
+  if (cursor === null) return err.invalidCursor;
+  const h = getHash(x, args[1] as string, true);
+  if (h === undefined) return ['0', []];
+  if (h instanceof ErrorReply) return h;
+  const o = parseScanOptions(args, 3);
+  if (o instanceof ErrorReply) return o;
+  let found: string[];
+  const lp = h.listpack();
+  if (lp !== null) {
+    found = lp.slice();
+    cursor = 0;
+  } else {
+    const count = o.count * 2;
+    let maxIterations = count * 10;
+    scanBatch = [];
+    do {
+      cursor = h.scanStep(cursor, scanPair);
+    } while (cursor !== 0 && maxIterations-- > 0 && scanBatch.length < count);
+    found = scanBatch;
+    scanBatch = [];
+  }
+  if (o.pattern !== null) {
+    const kept: string[] = [];
+    for (let i = 0; i < found.length; i += 2) {
+      if (stringMatch(o.pattern, found[i] as string)) kept.push(found[i] as string, found[i + 1] as string);
+    }
+    found = kept;
+  }
+  return [String(cursor), found];
+}
+
+export const commands: CommandDef[] = [
+  { name: 'hset', data: hsetGeneric(false) },
+  { name: 'hmset', data: hsetGeneric(true) },
+  { name: 'hsetnx', data: hsetnx },
+  { name: 'hget', data: hget },
+  { name: 'hmget', data: hmget },
+  { name: 'hdel', data: hdel },
+  { name: 'hexists', data: hexists },
+  { name: 'hlen', data: hlen },
+  { name: 'hstrlen', data: hstrlen },
+  { name: 'hkeys', data: hgetallGeneric(true, false) },
+  { name: 'hvals', data: hgetallGeneric(false, true) },
+  { name: 'hgetall', data: hgetallGeneric(true, true) },
+  { name: 'hincrby', data: hincrby },
+  { name: 'hincrbyfloat', data: hincrbyfloat },
+  { name: 'hrandfield', data: hrandfield },
+  { name: 'hscan', data: hscan },
+];
