@@ -10,6 +10,7 @@ const USAGE = `Usage: catena <command> [options]
 
 Commands:
   server     Start one Catena node.
+  bench      Benchmark Catena against a real redis-server (writes docs/benchmarks.md).
 
 Run 'catena <command> --help' for the options of a command.
 `;
@@ -41,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'server') return runServer(rest);
+  // Loaded only when asked for: the harness is not part of a node's start-up path.
+  if (cmd === 'bench') return (await import('../../bench/run')).runBench(rest);
   process.stderr.write(`catena: unknown command '${cmd}'\n\n${USAGE}`);
   return 1;
 }

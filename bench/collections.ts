@@ -1,0 +1,154 @@
+/**
+ * Collection costs as they grow (the data-types issue): per-operation cost of LPUSH/LPOP,
+ * HSET/HGET, SADD/SISMEMBER and ZADD/ZRANGE on one key holding 1 to 1,000,000 elements,
+ * Catena next to a real redis-server in the same run, alternating, median of repetitions.
+ * Measured over loopback with pipelining (so the per-request network cost is amortised and
+ * the structure's cost shows). Writes docs/data-types-bench.md. Never part of npm test.
+ * Usage: npm run bench:collections [-- --quick]
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { encodeCommand, RespConnection } from './resp-client';
+import { installCleanup, repoRoot, startCatenaServer, startRedisServer, type ServerProcess } from './procs';
+
+interface Workload {
+  name: string;
+  /** Commands that build a key of `n` elements. */
+  fill: (n: number) => string[][];
+  /** The measured operation number `i` on a key of `n` elements (keeps the size constant). */
+  op: (i: number, n: number) => string[];
+}
+
+const chunk = 1000;
+
+function fillWith(n: number, make: (from: number, to: number) => string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < n; i += chunk) out.push(make(i, Math.min(n, i + chunk)));
+  return out;
+}
+
+const workloads: Workload[] = [
+  {
+    name: 'LPUSH+LPOP',
+    fill: (n) => fillWith(n, (a, b) => ['RPUSH', 'k', ...range(a, b).map((i) => `v${i}`)]),
+    op: (i) => (i % 2 === 0 ? ['LPUSH', 'k', 'x'] : ['LPOP', 'k']),
+  },
+  {
+    name: 'HSET+HGET',
+    fill: (n) => fillWith(n, (a, b) => ['HSET', 'k', ...range(a, b).flatMap((i) => [`f${i}`, `v${i}`])]),
+    op: (i, n) => (i % 2 === 0 ? ['HSET', 'k', `f${(i * 7919) % n}`, 'y'] : ['HGET', 'k', `f${(i * 104729) % n}`]),
+  },
+  {
+    name: 'SADD+SISMEMBER',
+    fill: (n) => fillWith(n, (a, b) => ['SADD', 'k', ...range(a, b).map((i) => `m${i}`)]),
+    op: (i, n) => (i % 2 === 0 ? ['SADD', 'k', `m${(i * 7919) % n}`] : ['SISMEMBER', 'k', `m${(i * 104729) % n}`]),
+  },
+  {
+    name: 'ZADD+ZRANGE',
+    fill: (n) => fillWith(n, (a, b) => ['ZADD', 'k', ...range(a, b).flatMap((i) => [String(i), `m${i}`])]),
+    op: (i, n) => {
+      const r = (i * 104729) % n;
+      return i % 2 === 0 ? ['ZADD', 'k', String((i * 7919) % n) + '.5', `m${(i * 7919) % n}`] : ['ZRANGE', 'k', String(r), String(r + 9)];
+    },
+  },
+];
+
+function range(a: number, b: number): number[] {
+  const out: number[] = [];
+  for (let i = a; i < b; i++) out.push(i);
+  return out;
+}
+
+async function run(conn: RespConnection, cmds: string[][], batch: number): Promise<void> {
+  for (let i = 0; i < cmds.length; i += batch) {
+    const part = cmds.slice(i, i + batch);
+    const r = await conn.sendBatch(Buffer.concat(part.map(encodeCommand)), part.length);
+    if (r.firstError !== null) throw new Error(`${part[0]?.[0]}: ${r.firstError}`);
+  }
+}
+
+/** µs per operation for `ops` operations pipelined `batch` at a time. */
+async function measure(srv: ServerProcess, w: Workload, n: number, ops: number): Promise<number> {
+  const conn = await RespConnection.connect(srv.port);
+  try {
+    await conn.call('FLUSHALL');
+    await run(conn, w.fill(n), 10);
+    const cmds: string[][] = [];
+    for (let i = 0; i < ops; i++) cmds.push(w.op(i, n));
+    const encoded: Buffer[] = [];
+    const batch = 100;
+    for (let i = 0; i < cmds.length; i += batch) encoded.push(Buffer.concat(cmds.slice(i, i + batch).map(encodeCommand)));
+    const t0 = process.hrtime.bigint();
+    for (const b of encoded) {
+      const r = await conn.sendBatch(b, batch);
+      if (r.firstError !== null) throw new Error(r.firstError);
+    }
+    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    await conn.call('FLUSHALL');
+    return us / ops;
+  } finally {
+    conn.close();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+export async function runCollections(argv: string[]): Promise<number> {
+  const quick = argv.includes('--quick');
+  const sizes = quick ? [1, 1000, 100_000] : [1, 1000, 100_000, 1_000_000];
+  const reps = quick ? 1 : 3;
+  const ops = quick ? 20_000 : 100_000;
+  installCleanup();
+  const redis = await startRedisServer();
+  const catena = await startCatenaServer();
+  const rows: string[] = [];
+  try {
+    for (const w of workloads) {
+      for (const n of sizes) {
+        const a: number[] = [];
+        const b: number[] = [];
+        for (let r = 0; r < reps; r++) {
+          a.push(await measure(redis, w, n, ops));
+          b.push(await measure(catena, w, n, ops));
+        }
+        const ra = median(a);
+        const rb = median(b);
+        const line = `| ${w.name} | ${n.toLocaleString('en-US')} | ${ra.toFixed(2)} | ${rb.toFixed(2)} | ${(rb / ra).toFixed(2)} |`;
+        process.stdout.write(line + '\n');
+        rows.push(line);
+      }
+    }
+  } finally {
+    await catena.stop();
+    await redis.stop();
+  }
+  const doc = `# Collection costs as they grow
+
+Generated by \`npm run bench:collections\` (bench/collections.ts) on ${new Date().toISOString().slice(0, 10)}: one key holding
+N elements, ${ops.toLocaleString('en-US')} operations (the two commands alternating, so the size stays N) pipelined 100 at
+a time over loopback, median of ${reps} alternating runs; a real redis-server and a Catena node (in-memory) in the same run.
+µs per operation includes each server's protocol work, so the column to read is how each grows with N.
+
+| workload | N | Redis µs/op | Catena µs/op | Catena/Redis |
+|---|---:|---:|---:|---:|
+${rows.join('\n')}
+`;
+  const out = path.join(repoRoot(), quick ? 'bench-results/data-types-bench.md' : 'docs/data-types-bench.md');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, doc);
+  process.stdout.write(`wrote ${out}\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  runCollections(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

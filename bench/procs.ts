@@ -1,0 +1,193 @@
+/**
+ * The processes a benchmark run starts — redis-server, Catena nodes, redis-benchmark — on
+ * free loopback ports, each remembered by pid and stopped by pid, also when the harness is
+ * interrupted (SIGINT/SIGTERM) or fails. Never touches a process it did not start, and never
+ * uses port 6379 (a Redis that is not ours may be there).
+ */
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RespConnection } from './resp-client';
+
+const children = new Set<ChildProcess>();
+let cleanupInstalled = false;
+
+function killAllNow(): void {
+  for (const c of children) {
+    if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  children.clear();
+}
+
+/** Kill every child we started when the harness exits, however it exits. */
+export function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on('exit', killAllNow);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      process.stderr.write(`\nbench: ${sig}, stopping the processes it started\n`);
+      killAllNow();
+      process.exit(130);
+    });
+  }
+}
+
+/** Spawn a child that the cleanup knows about. */
+export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+  const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+  return c;
+}
+
+/** Stop one child by its pid: `signal`, then SIGKILL after `graceMs`. */
+export async function stopChild(c: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
+  if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+  process.kill(c.pid, signal);
+  const timer = setTimeout(() => {
+    if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) process.kill(c.pid, 'SIGKILL');
+  }, graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function commandExists(cmd: string): boolean {
+  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+export function commandVersion(cmd: string): string {
+  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+}
+
+/** A free loopback TCP port (never 6379). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const a = s.address();
+        const p = typeof a === 'object' && a !== null ? a.port : 0;
+        s.close(() => resolve(p));
+      });
+    });
+    if (port !== 6379 && port !== 0) return port;
+  }
+}
+
+/** Resident set size of a process, from /proc/<pid>/status (VmRSS), in bytes. */
+export function rssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (m === null) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+/** A server the harness started: where it listens and how to stop it. */
+export interface ServerProcess {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  alive(): boolean;
+  /** The last lines the process wrote to stderr/stdout (for error messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function tail(lines: string[], text: string, keep = 40): void {
+  for (const l of text.split('\n')) if (l.length > 0) lines.push(l);
+  if (lines.length > keep) lines.splice(0, lines.length - keep);
+}
+
+async function waitReady(c: ChildProcess, name: string, port: number, out: () => string, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (c.exitCode !== null || c.signalCode !== null) {
+      throw new Error(`${name} exited during start-up (code ${c.exitCode ?? c.signalCode}):\n${out()}`);
+    }
+    try {
+      const conn = await RespConnection.connect(port, '127.0.0.1', 500);
+      try {
+        const r = await conn.call('PING');
+        if (r.startsWith('+PONG')) return;
+      } finally {
+        conn.close();
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${name} did not answer PING on port ${port} within ${timeoutMs} ms:\n${out()}`);
+}
+
+async function startServer(name: string, cmd: string, args: (port: number) => string[], opts: SpawnOptions = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  const c = spawnTracked(cmd, args(port), opts);
+  const lines: string[] = [];
+  c.stdout?.on('data', (d: Buffer) => tail(lines, d.toString('utf8')));
+  c.stderr?.on('data', (d: Buffer) => tail(lines, d.toString('utf8')));
+  const output = () => lines.join('\n');
+  try {
+    await waitReady(c, name, port, output);
+  } catch (e) {
+    await stopChild(c, 'SIGKILL');
+    throw e;
+  }
+  return {
+    name,
+    host: '127.0.0.1',
+    port,
+    pid: c.pid as number,
+    alive: () => c.exitCode === null && c.signalCode === null,
+    output,
+    stop: () => stopChild(c),
+  };
+}
+
+/** A throw-away redis-server: loopback only, no persistence, its own temporary directory. */
+export async function startRedisServer(): Promise<ServerProcess> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catena-bench-redis-'));
+  const srv = await startServer('redis-server', 'redis-server', (port) => [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--save', '',
+    '--appendonly', 'no',
+    '--dir', dir,
+    '--logfile', '',
+  ]);
+  return {
+    ...srv,
+    stop: async () => {
+      await srv.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The repository root (holds package.json and bin/catena.js), from src/ or dist/. */
+export function repoRoot(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'bin', 'catena.js'))) return dir;
+  }
+  throw new Error('cannot find the repository root (package.json and bin/catena.js)');
+}
+
+/** One Catena node started as `node [nodeArgs] bin/catena.js server --port P --quiet [serverArgs]`. */
+export async function startCatenaServer(nodeArgs: string[] = [], serverArgs: string[] = [], name = 'catena'): Promise<ServerProcess> {
+  const bin = path.join(repoRoot(), 'bin', 'catena.js');
+  return startServer(name, process.execPath, (port) => [...nodeArgs, bin, 'server', '--port', String(port), '--quiet', ...serverArgs]);
+}

@@ -1,0 +1,429 @@
+/**
+ * `catena bench` (npm run bench): Catena against a real redis-server, measured the same way
+ * on the same machine in the same run — throughput with redis-benchmark (alternating A/B
+ * runs, medians), latency at a fixed offered load with our own open-loop client, memory per
+ * key — written to docs/benchmarks.md and docs/benchmarks.svg. `--profile` instead profiles
+ * a Catena node under redis-benchmark SET/GET load (node --cpu-prof) and ranks self time.
+ * Starts and stops only its own processes, on free loopback ports. Never part of npm test.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { catenaConfigurations, redisBaseline, type Configuration, type Target } from './configurations';
+import { runFixedRate } from './latency';
+import { measureMemory, memoryDatasets } from './memory';
+import { commandExists, commandVersion, installCleanup, repoRoot } from './procs';
+import { formatSelfTimes, selfTimes, type CpuProfile } from './profile';
+import { runRedisBenchmark, type BenchRow } from './redis-benchmark';
+import { chartSpec, renderMarkdown } from './report';
+import type { BenchResults, ConfigurationStatus, LatencyCell, MachineInfo, MemoryRow, RunSettings, ThroughputCell, ThroughputSide } from './results';
+import { formatInt, formatSize } from './stats';
+import { renderRatioChart } from './svg';
+import { calibrationRequests, classifyProbe, emptyDatabase, requestsForRate, workloads, type PrepareParams } from './workloads';
+import { withConnection } from './resp-client';
+
+const USAGE = `Usage: catena bench [options]
+
+Benchmark Catena against a real redis-server on this machine (redis-benchmark for
+throughput, an open-loop client for latency at a fixed load, RSS for memory) and write
+docs/benchmarks.md and docs/benchmarks.svg. Needs redis-server and redis-benchmark
+(Debian/Ubuntu: sudo apt-get install redis-server redis-tools). Takes under 10 minutes.
+
+Options:
+  --quick              Few requests, one repetition, 100-byte values only; writes to
+                       bench-results/ unless --out is given (for development)
+  --reps <n>           Repetitions per cell (default 3; 1 with --quick)
+  --only <list>        Throughput workloads, comma-separated (e.g. SET,GET)
+  --configs <list>     Catena configurations, comma-separated ids (default: all available)
+  --skip <list>        Phases to skip: throughput, latency, memory
+  --out <file.md>      Report path (default docs/benchmarks.md); the SVG goes next to it
+  --profile            Instead: profile one Catena node under SET/GET load (node --cpu-prof)
+                       and print the functions with the most self time
+  -h, --help           Show this help
+`;
+
+const CLIENTS = 50;
+const KEYSPACE = 100_000;
+const RUN_TIMEOUT_MS = 60_000;
+
+function log(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+}
+
+function machineInfo(root: string): MachineInfo {
+  const cpus = os.cpus();
+  const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  const git = (args: string[]) => {
+    const r = spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  const sha = git(['rev-parse', '--short', 'HEAD']);
+  const dirty = (git(['status', '--porcelain', '--untracked-files=no']) ?? '') !== '';
+  return {
+    date: new Date().toISOString(),
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryBytes: os.totalmem(),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    redisServer: commandVersion('redis-server'),
+    redisBenchmark: commandVersion('redis-benchmark'),
+    catena: `${version}${sha === null ? '' : ` (commit ${sha}${dirty ? ', with uncommitted changes' : ''})`}`,
+    loadAvgStart: os.loadavg()[0] as number,
+    loadAvgEnd: NaN,
+  };
+}
+
+/** A running system of the throughput/latency phases, restarted if it dies. */
+class System {
+  target: Target | null = null;
+  constructor(readonly cfg: Configuration) {}
+  get label(): string {
+    return this.cfg.id;
+  }
+  async ensure(): Promise<Target> {
+    if (this.target !== null && this.target.alive()) return this.target;
+    if (this.target !== null) {
+      log(`  ! ${this.label} exited; last output:\n${this.target.output()}\n  restarting it`);
+      await this.target.stop();
+    }
+    if (this.cfg.start === null) throw new Error(`${this.label} is not available`);
+    this.target = await this.cfg.start({});
+    return this.target;
+  }
+  async stop(): Promise<void> {
+    if (this.target !== null) await this.target.stop();
+    this.target = null;
+  }
+}
+
+async function probe(t: Target, args: readonly string[]): Promise<string> {
+  return withConnection(t.port, t.host, async (c) => {
+    const p = classifyProbe(await c.call(...args));
+    if (p.kind === 'ok') {
+      await c.call('DEL', args[1] as string);
+      return 'ok';
+    }
+    return p.kind === 'missing' ? 'not implemented yet' : `error: ${p.text}`;
+  });
+}
+
+/** Seconds a measured Redis run should last (Catena's runs last longer by 1/ratio). */
+const RUN_TARGET_SECONDS = 0.75;
+
+async function throughputPhase(systems: System[], settings: RunSettings, only: string[] | null): Promise<ThroughputCell[]> {
+  const [redis, ...catenas] = systems as [System, ...System[]];
+  const cells: ThroughputCell[] = [];
+  const plan: Array<{ w: (typeof workloads)[number]; size: number; pipeline: number }> = [];
+  for (const w of workloads) {
+    if (only !== null && !only.includes(w.id)) continue;
+    for (const size of settings.valueSizes) {
+      if (!w.carriesValue && size !== settings.valueSizes[0]) continue;
+      for (const pipeline of settings.pipelines) plan.push({ w, size, pipeline });
+    }
+  }
+  // Warm-up (JIT, allocator, connection paths), not recorded.
+  for (const s of systems) {
+    const t = await s.ensure();
+    await runRedisBenchmark({ host: t.host, port: t.port, cluster: t.cluster, test: 'set,get', csvName: 'GET', clients: CLIENTS, requests: settings.quick ? 50_000 : 200_000, pipeline: 16, valueSize: 100, keyspace: KEYSPACE, timeoutMs: RUN_TIMEOUT_MS });
+  }
+  let n = 0;
+  for (const { w, size, pipeline } of plan) {
+    n++;
+    const head = `[${n}/${plan.length}] ${w.id} ${formatSize(size)} pipeline ${pipeline}`;
+    const cell: ThroughputCell = { workload: w.id, valueSize: size, pipeline, requests: 0, redis: newSide(), catena: {} };
+    for (const c of catenas) cell.catena[c.cfg.id] = newSide();
+    const sideOf = (s: System): ThroughputSide => (s === redis ? cell.redis : (cell.catena[s.cfg.id] as ThroughputSide));
+    const calibration = calibrationRequests(pipeline, size, settings.quick);
+    const params: PrepareParams = { valueSize: size, requests: calibration, keyspace: KEYSPACE };
+
+    /** One redis-benchmark run (with the workload's per-run preparation); records a failure in the side. */
+    const runOnce = async (s: System, requests: number): Promise<BenchRow | null> => {
+      const side = sideOf(s);
+      try {
+        const t = await s.ensure();
+        if (w.prepareRun) {
+          const e = await withConnection(t.port, t.host, (c) => w.prepareRun?.(c, { ...params, requests }) ?? Promise.resolve(null));
+          if (e !== null) {
+            side.status = `error while preparing: ${e}`;
+            return null;
+          }
+        }
+        const r = await runRedisBenchmark({ host: t.host, port: t.port, cluster: t.cluster, test: w.test, csvName: w.csvName, clients: CLIENTS, requests, pipeline, valueSize: size, keyspace: KEYSPACE, timeoutMs: RUN_TIMEOUT_MS });
+        if (r.ok) return r.row;
+        side.status = t.alive() ? r.error : `server exited during the run (${r.error})`;
+      } catch (e) {
+        side.status = `error: ${(e as Error).message.split('\n')[0]}`;
+      }
+      return null;
+    };
+
+    // Probe and prepare the cell on every system.
+    for (const s of catenas.length > 0 ? [...catenas, redis] : [redis]) {
+      const side = sideOf(s);
+      try {
+        const t = await s.ensure();
+        side.status = await probe(t, w.probe);
+        if (side.status !== 'ok') continue;
+        // Redis alone gives no ratio: skip it when no Catena configuration can run the cell.
+        if (s === redis && catenas.length > 0 && catenas.every((c) => sideOf(c).status !== 'ok')) {
+          side.status = 'skipped (no Catena configuration runs it)';
+          continue;
+        }
+        await withConnection(t.port, t.host, async (c) => {
+          await emptyDatabase(c);
+          const e = w.prepareCell ? await w.prepareCell(c, params) : null;
+          if (e !== null) side.status = `error while preparing: ${e}`;
+        });
+      } catch (e) {
+        side.status = `error: ${(e as Error).message.split('\n')[0]}`;
+      }
+    }
+    if (cell.redis.status !== 'ok') {
+      const why = catenas.map((c) => `${c.label}: ${sideOf(c).status}`).join(' | ');
+      log(`${head}: ${cell.redis.status.startsWith('skipped') ? why : `Redis: ${cell.redis.status}`}`);
+      for (const s of systems) sideOf(s).status = sideOf(s).status === 'ok' ? 'not run (the Redis baseline failed)' : sideOf(s).status;
+      cells.push(cell);
+      continue;
+    }
+
+    // Calibrate on Redis (how many requests make a run of RUN_TARGET_SECONDS), warm each Catena up.
+    const cal = await runOnce(redis, calibration);
+    const requests = requestsForRate(cal?.rps ?? NaN, settings.quick ? 0.3 : RUN_TARGET_SECONDS, pipeline, size, settings.quick);
+    cell.requests = requests;
+    for (const c of catenas) if (sideOf(c).status === 'ok') await runOnce(c, calibration);
+
+    for (let rep = 0; rep < settings.reps; rep++) {
+      const parts: string[] = [];
+      for (const s of systems) {
+        const side = sideOf(s);
+        if (side.status !== 'ok') continue;
+        const row = await runOnce(s, requests);
+        if (row !== null) {
+          side.rps.push(row.rps);
+          side.p50Ms.push(row.p50Ms);
+          side.p99Ms.push(row.p99Ms);
+          parts.push(`${s.label} ${formatInt(row.rps)}/s`);
+        } else parts.push(`${s.label} ${side.status}`);
+      }
+      const skipped = catenas.filter((c) => sideOf(c).status !== 'ok' && !parts.some((p) => p.startsWith(c.label))).map((c) => `${c.label}: ${sideOf(c).status}`);
+      log(`${head} rep ${rep + 1}/${settings.reps} (${formatInt(requests)} requests): ${[...parts, ...skipped].join(' | ')}`);
+    }
+    for (const s of systems) {
+      const side = sideOf(s);
+      if (side.status !== 'ok') side.rps = [];
+    }
+    cells.push(cell);
+  }
+  return cells;
+}
+
+function newSide(): ThroughputSide {
+  return { status: 'ok', rps: [], p50Ms: [], p99Ms: [] };
+}
+
+async function latencyPhase(systems: System[], settings: RunSettings): Promise<LatencyCell[]> {
+  const [redis, ...catenas] = systems as [System, ...System[]];
+  const value = 'x'.repeat(100);
+  const commands: Array<{ name: string; args: string[] }> = [
+    { name: 'SET', args: ['SET', 'bench:latency', value] },
+    { name: 'GET', args: ['GET', 'bench:latency'] },
+  ];
+  const cells: LatencyCell[] = [];
+  for (const rate of settings.latencyRates) {
+    for (const cmd of commands) {
+      const cell: LatencyCell = { command: cmd.name, valueSize: 100, ratePerSec: rate, redis: { status: 'ok', runs: [] }, catena: {} };
+      for (const c of catenas) cell.catena[c.cfg.id] = { status: 'ok', runs: [] };
+      const sideOf = (s: System) => (s === redis ? cell.redis : cell.catena[s.cfg.id] ?? cell.redis);
+      for (const s of systems) {
+        const side = sideOf(s);
+        try {
+          const t = await s.ensure();
+          side.status = await probe(t, cmd.args);
+          if (side.status === 'ok') await withConnection(t.port, t.host, (c) => c.call('SET', 'bench:latency', value));
+        } catch (e) {
+          side.status = `error: ${(e as Error).message.split('\n')[0]}`;
+        }
+      }
+      for (let rep = 0; rep < settings.reps; rep++) {
+        const parts: string[] = [];
+        for (const s of systems) {
+          const side = sideOf(s);
+          if (side.status !== 'ok') continue;
+          try {
+            const t = await s.ensure();
+            const r = await runFixedRate({
+              host: t.host,
+              port: t.port,
+              connections: CLIENTS,
+              ratePerSec: rate,
+              warmupMs: settings.quick ? 500 : 1000,
+              durationMs: settings.latencyDurationMs,
+              command: cmd.args,
+              arrivals: settings.arrivals,
+              seed: 12345 + rep,
+            });
+            side.runs.push(r);
+            parts.push(`${s.label} p50 ${r.p50Ms.toFixed(3)} p99 ${r.p99Ms.toFixed(3)} p99.9 ${r.p999Ms.toFixed(3)} ms${r.lost > 0 ? ` (${r.lost} unanswered)` : ''}`);
+          } catch (e) {
+            side.status = `error: ${(e as Error).message.split('\n')[0]}`;
+          }
+        }
+        log(`latency ${cmd.name} at ${formatInt(rate)}/s rep ${rep + 1}/${settings.reps}: ${parts.join(' | ')}`);
+      }
+      cells.push(cell);
+    }
+  }
+  return cells;
+}
+
+async function memoryPhase(catenas: Configuration[], quick: boolean): Promise<MemoryRow[]> {
+  const rows: MemoryRow[] = [];
+  for (const ds of memoryDatasets(quick)) {
+    const row: MemoryRow = { dataset: ds.id, title: ds.title, keys: ds.keys, redis: await measureMemory(redisBaseline, ds, true), catena: {} };
+    for (const c of catenas) {
+      try {
+        row.catena[c.id] = await measureMemory(c, ds, false);
+      } catch (e) {
+        row.catena[c.id] = { ok: false, status: `error: ${(e as Error).message.split('\n')[0]}` };
+      }
+    }
+    const show = (m: MemoryRow['redis']) => (m.ok ? `${formatInt(m.bytesPerKey)} B/key` : m.status);
+    log(`memory ${ds.title}: Redis ${show(row.redis)} | ${catenas.map((c) => `${c.id} ${show(row.catena[c.id] as MemoryRow['redis'])}`).join(' | ')}`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+async function profileMode(root: string, quick: boolean): Promise<number> {
+  const cfg = catenaConfigurations.find((c) => c.id === 'single-memory') as Configuration;
+  const base = path.join(root, 'bench-results', `profile-${stamp()}`);
+  for (const pipeline of [1, 16]) {
+    const dir = path.join(base, `pipeline-${pipeline}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const t = await (cfg.start as NonNullable<Configuration['start']>)({ nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+    try {
+      const requests = (pipeline === 1 ? 300_000 : 2_000_000) / (quick ? 5 : 1);
+      const r = await runRedisBenchmark({ host: t.host, port: t.port, cluster: false, test: 'set,get', csvName: 'GET', clients: CLIENTS, requests, pipeline, valueSize: 100, keyspace: KEYSPACE, timeoutMs: 120_000 });
+      log(`profile: redis-benchmark SET,GET pipeline ${pipeline}, ${formatInt(requests)} requests each: ${r.ok ? `GET ${formatInt(r.row.rps)}/s` : r.error}`);
+    } finally {
+      await t.stop();
+    }
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (file === undefined) {
+      log(`profile: no .cpuprofile written in ${dir}`);
+      return 1;
+    }
+    const summary = formatSelfTimes(selfTimes(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile), 40);
+    fs.writeFileSync(path.join(dir, 'self-time.txt'), summary + '\n');
+    log(`\nTop self time, pipeline ${pipeline} (${path.relative(root, path.join(dir, file))}):\n${summary}\n`);
+  }
+  return 0;
+}
+
+export async function runBench(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        quick: { type: 'boolean' },
+        reps: { type: 'string' },
+        only: { type: 'string' },
+        configs: { type: 'string' },
+        skip: { type: 'string' },
+        out: { type: 'string' },
+        profile: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    process.stderr.write(`catena bench: ${(e as Error).message}\n\n${USAGE}`);
+    return 1;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const missing = ['redis-server', 'redis-benchmark'].filter((c) => !commandExists(c));
+  if (missing.length > 0) {
+    process.stderr.write(`catena bench: ${missing.join(' and ')} not found. Install them (Debian/Ubuntu): sudo apt-get install redis-server redis-tools\n`);
+    return 1;
+  }
+  installCleanup();
+  const root = repoRoot();
+  const quick = values.quick ?? false;
+  if (values.profile) return profileMode(root, quick);
+
+  const reps = values.reps !== undefined ? Number(values.reps) : quick ? 1 : 3;
+  if (!Number.isInteger(reps) || reps < 1) {
+    process.stderr.write(`catena bench: invalid --reps '${values.reps}'\n`);
+    return 1;
+  }
+  const list = (s: string | undefined) => (s === undefined ? null : s.split(',').map((x) => x.trim()).filter((x) => x !== ''));
+  const only = list(values.only)?.map((x) => x.toUpperCase()) ?? null;
+  const skip = new Set(list(values.skip) ?? []);
+  const wantConfigs = list(values.configs);
+  const settings: RunSettings = {
+    quick,
+    reps,
+    clients: CLIENTS,
+    keyspace: KEYSPACE,
+    pipelines: [1, 16],
+    valueSizes: quick ? [100] : [100, 4096],
+    latencyRates: quick ? [10_000] : [10_000, 40_000],
+    latencyDurationMs: quick ? 2000 : 4000,
+    arrivals: 'poisson',
+  };
+  const outMd = path.resolve(values.out ?? (quick ? path.join(root, 'bench-results', 'benchmarks-quick.md') : path.join(root, 'docs', 'benchmarks.md')));
+  const outSvg = outMd.replace(/\.md$/, '') + '.svg';
+
+  const configurations: ConfigurationStatus[] = [];
+  const chosen: Configuration[] = [];
+  for (const c of catenaConfigurations) {
+    if (wantConfigs !== null && !wantConfigs.includes(c.id)) configurations.push({ id: c.id, title: c.title, status: 'not selected in this run' });
+    else if (c.start === null) configurations.push({ id: c.id, title: c.title, status: c.unavailable ?? 'not available yet' });
+    else {
+      configurations.push({ id: c.id, title: c.title, status: 'measured' });
+      chosen.push(c);
+    }
+  }
+  const machine = machineInfo(root);
+  log(`catena bench${quick ? ' --quick' : ''}: ${machine.cpu} × ${machine.cores}, ${machine.redisServer.split(' sha=')[0]}, Node ${machine.node}, Catena ${machine.catena}`);
+  if (machine.loadAvgStart > machine.cores / 2) {
+    log(`WARNING: load average ${machine.loadAvgStart.toFixed(1)} on ${machine.cores} cores: other work on this machine will skew the results`);
+  }
+  log(`configurations: redis + ${chosen.map((c) => c.id).join(', ') || '(none)'}; ${reps} repetition(s) per cell`);
+  const t0 = Date.now();
+  const results: BenchResults = { machine, settings, configurations, throughput: [], latency: [], memory: [], elapsedSeconds: 0 };
+
+  const systems = [new System(redisBaseline), ...chosen.map((c) => new System(c))];
+  try {
+    if (!skip.has('throughput')) results.throughput = await throughputPhase(systems, settings, only);
+    if (!skip.has('latency')) results.latency = await latencyPhase(systems, settings);
+  } finally {
+    for (const s of systems) await s.stop();
+  }
+  if (!skip.has('memory')) results.memory = await memoryPhase(chosen, quick);
+  results.elapsedSeconds = (Date.now() - t0) / 1000;
+  machine.loadAvgEnd = os.loadavg()[0] as number;
+
+  fs.mkdirSync(path.dirname(outMd), { recursive: true });
+  const md = renderMarkdown(results, path.basename(outSvg));
+  fs.writeFileSync(outMd, md);
+  fs.writeFileSync(outSvg, renderRatioChart(chartSpec(results)));
+  const jsonDir = path.join(root, 'bench-results');
+  fs.mkdirSync(jsonDir, { recursive: true });
+  const jsonFile = path.join(jsonDir, `bench-${stamp()}${quick ? '-quick' : ''}.json`);
+  fs.writeFileSync(jsonFile, JSON.stringify(results, null, 2) + '\n');
+  log('\n' + md);
+  log(`wrote ${path.relative(root, outMd)}, ${path.relative(root, outSvg)} and ${path.relative(root, jsonFile)} in ${Math.round(results.elapsedSeconds)} s`);
+  return 0;
+}
