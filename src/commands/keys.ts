@@ -449,7 +449,7 @@ function refcountOf(v: Value): number {
 function dump(x: Exec, args: string[]): Reply {
   const v = x.lookupRead(args[1] as string);
   if (v === undefined) return null;
-  const payload = createDumpPayload(v);
+  const payload = createDumpPayload(v, x.ks.encoding);
   if (payload === null) return err.notImplemented(`DUMP of a ${typeOf(v)}`);
   return payload.toString('latin1');
 }

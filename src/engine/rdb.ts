@@ -34,11 +34,14 @@ export const RdbType = {
   zsetListpack: 17,
   listQuicklist2: 18,
   streamListpacks2: 19,
+  /** Redis 7.4 (RDB 12): hashes with field TTLs (RDB_TYPE_HASH_METADATA, RDB_TYPE_HASH_LISTPACK_EX). */
+  hashMetadata: 24,
+  hashListpackEx: 25,
 } as const;
 
 /** Redis rdbIsObjectType for RDB version 10. */
 function isObjectType(t: number): boolean {
-  return (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
+  return (t >= 0 && t <= 7) || (t >= 9 && t <= 19) || newerTypeVersions.has(t);
 }
 
 const RDB_6BITLEN = 0;
@@ -230,7 +233,10 @@ export class RdbReader {
 export interface RdbCodec {
   /** The type byte DUMP writes for this value (may depend on its encoding). */
   typeOf(v: Value): number;
-  save(w: RdbWriter, v: Value): void;
+  /** The RDB version DUMP writes for this value when later than rdbVersion (a Redis 7.4 type). */
+  rdbVersion?(v: Value): number;
+  /** `limits`: the keyspace's encoding thresholds (a list's node split follows them); absent, Redis's defaults. */
+  save(w: RdbWriter, v: Value, limits?: EncodingLimits): void;
 }
 /**
  * `limits`: the keyspace's encoding thresholds, for the load-time conversions Redis makes
@@ -240,11 +246,18 @@ export type RdbLoader = (r: RdbReader, limits?: EncodingLimits) => Value;
 
 const codecs = new Map<TypeName, RdbCodec>();
 const loaders = new Map<number, RdbLoader>();
+/** Type bytes from a later Redis, with the RDB version that introduced them (RESTORE accepts that version for them only). */
+const newerTypeVersions = new Map<number, number>();
 
 /** Register a value type's serialization (called by each type's module at load time). */
 export function registerRdbType(type: TypeName, codec: RdbCodec, load: Record<number, RdbLoader>): void {
   codecs.set(type, codec);
   for (const [t, fn] of Object.entries(load)) loaders.set(Number(t), fn);
+}
+
+/** Declare type bytes of a later Redis's RDB version (e.g. 7.4's field-TTL hashes, RDB 12). */
+export function registerNewerRdbTypes(version: number, types: number[]): void {
+  for (const t of types) newerTypeVersions.set(t, version);
 }
 
 function typeName(v: Value): TypeName {
@@ -265,14 +278,15 @@ registerRdbType(
 );
 
 /** DUMP: the payload for a value, or null when its type has no codec yet. */
-export function createDumpPayload(v: Value): Buffer | null {
+export function createDumpPayload(v: Value, limits?: EncodingLimits): Buffer | null {
   const codec = codecs.get(typeName(v));
   if (codec === undefined) return null;
   const w = new RdbWriter(stringBytesHint(v) + 16);
   w.byte(codec.typeOf(v));
-  codec.save(w, v);
-  w.byte(rdbVersion & 0xff);
-  w.byte((rdbVersion >> 8) & 0xff);
+  codec.save(w, v, limits);
+  const version = codec.rdbVersion?.(v) ?? rdbVersion;
+  w.byte(version & 0xff);
+  w.byte((version >> 8) & 0xff);
   const body = w.result();
   const crc = crc64LE(body);
   w.bytes(crc);
@@ -290,7 +304,7 @@ export function verifyDumpPayload(p: Buffer): boolean {
   const len = p.length;
   if (len < 10) return false;
   const ver = (p[len - 9] as number) * 256 + (p[len - 10] as number);
-  if (ver > rdbVersion) return false;
+  if (ver > rdbVersion && ver > (newerTypeVersions.get(p[0] as number) ?? 0)) return false;
   const crc = crc64LE(p, 0, len - 8);
   return crc.equals(p.subarray(len - 8));
 }

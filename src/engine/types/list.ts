@@ -249,3 +249,5 @@ registerEffect('ltrim', (ks, e) => {
   list.trim(e.start, e.stop);
   dropIfEmpty(ks, e.db, e.key, list);
 });
+
+import './list-rdb';
