@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allRedisCommandNames, buildTable, redisDocsGroup, redisDocsSummary, redisVersion } from '../src/commands/table';
+import { allRedisCommandNames, buildTable, redisDocsGroup, redisDocsSummary, redisVersion, specSummary } from '../src/commands/table';
 import type { CommandSpec } from '../src/commands/spec';
 
 export function renderCommandsDoc(): string {
@@ -25,7 +25,7 @@ export function renderCommandsDoc(): string {
     list.push({
       name,
       ok: spec !== undefined,
-      summary: redisDocsSummary(name) || '',
+      summary: redisDocsSummary(name) || (spec ? specSummary(spec) : ''),
       kind: spec === undefined ? '' : spec.data ? 'data' : 'node',
     });
     groups.set(group, list);

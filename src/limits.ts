@@ -38,6 +38,13 @@ export const clientNameBytesMax = 4096;
 export const activeExpireKeysPerCycle = 20;
 /** Active expiry cycle period (Redis `hz` 10 → every 100 ms). */
 export const activeExpirePeriodMs = 100;
+/**
+ * Hash fields (Redis 7.4 field expiry) deleted per active-expiry cycle per database: Redis's
+ * HFE_DB_BASE_ACTIVE_EXPIRE_FIELDS_PER_SEC (10000) / hz (10).
+ */
+export const activeExpireHashFieldsPerCycle = 1000;
+/** Hashes with field TTLs sampled per active-expiry cycle per database. */
+export const activeExpireHashKeysPerCycle = 100;
 /** Reply encoder: a connection's reused encode buffer is shrunk back after it grows beyond this. */
 export const replyBufferKeepBytesMax = 64 * 1024;
 /** LCS: largest product of the two string lengths we accept (memory of the DP table), as Redis's check. */

@@ -1,20 +1,30 @@
 /**
  * The hashes family, as Redis 7.0.15's t_hash.c: the same order of checks, error texts,
- * replies (RESP2 and RESP3), keyspace events and encoding conversions. Data handlers only:
- * they touch the keyspace through the Exec and record every change as an `hset`/`hdel`
- * effect sized by the change; random choices (HRANDFIELD) come from the update's seeded rng.
+ * replies (RESP2 and RESP3), keyspace events and encoding conversions; and hash field expiry
+ * as Redis 7.4.5's t_hash.c (HEXPIRE, HPEXPIRE, HEXPIREAT, HPEXPIREAT, HTTL, HPTTL,
+ * HEXPIRETIME, HPEXPIRETIME, HPERSIST), which every hash command honours. Data handlers only:
+ * they touch the keyspace through the Exec and record every change as an `hset`/`hdel`/
+ * `hexpire` effect sized by the change; random choices (HRANDFIELD) come from the update's
+ * seeded rng, time from x.nowMs.
+ *
+ * Field expiry and reads: Redis 7.4 deletes a logically expired field when a read meets it
+ * on a master (hashTypeGetValue, HFE_LAZY_EXPIRE). Catena's reads never change state
+ * (DESIGN: replicas answer reads), so reads answer as Redis 7.4 answers on a replica — the
+ * field is absent — and the deletion is left to active expiry or to a write that meets it
+ * (HSETNX, HINCRBY, HINCRBYFLOAT lazily expire, with an `hdel` effect and "hexpired").
  *
  * Also home of the HSCAN/SSCAN argument parsing (Redis scanGenericCommand), which sets.ts
- * shares. Not here: the hash-field expiry commands of Redis 7.4 (HEXPIRE...), see the report.
+ * shares.
  */
 import type { CommandDef } from './spec';
+import type { Typed } from '../resp/decoder';
 import type { Exec } from '../engine/exec';
 import { ErrorReply, MapReply, OK, PairsReply, type Reply } from '../resp/reply';
 import { err } from '../resp/errors';
 import { parseInt64 } from '../resp/format';
 import { stringMatch } from '../engine/glob';
 import { LD_ZERO, addLongDouble, formatLongDouble, parseLongDouble } from '../engine/longdouble';
-import { HashValue, hashSeed } from '../engine/types/hash';
+import { HashValue, fieldExpireCommandMax, hashSeed } from '../engine/types/hash';
 import { hrandfieldCountMax } from '../limits';
 
 const INT64_MAX = 9223372036854775807n;
@@ -97,9 +107,15 @@ export function parseScanOptions(args: readonly string[], from: number): ScanOpt
   return { count, pattern };
 }
 
-/** Dict.scan's visitor writes here: one module-level callback, no closure per call. */
+/**
+ * Dict.scan's visitor writes here: one module-level callback, no closure per call. While
+ * `scanHash` is set, its logically expired fields are skipped (Redis 7.4 scanCallback).
+ */
 let scanBatch: string[] = [];
+let scanHash: HashValue | null = null;
+let scanNowMs = 0;
 const scanPair = (f: string, v: string): void => {
+  if (scanHash !== null && scanHash.isExpiredField(f, scanNowMs)) return;
   scanBatch.push(f, v);
 };
 
@@ -120,8 +136,8 @@ function createHash(x: Exec, key: string): HashValue {
   return h;
 }
 
-function emitSet(x: Exec, key: string, fields: string[]): void {
-  x.effects.push({ op: 'hset', db: x.dbIndex, key, fields });
+function emitSet(x: Exec, key: string, fields: string[], keepTtl = false): void {
+  x.effects.push(keepTtl ? { op: 'hset', db: x.dbIndex, key, fields, keepTtl } : { op: 'hset', db: x.dbIndex, key, fields });
 }
 
 /**
@@ -134,6 +150,21 @@ function emitDel(x: Exec, key: string, h: HashValue, fields: string[]): void {
     x.db.data.delete(key);
     x.db.expires.delete(key);
   }
+}
+
+/**
+ * Redis 7.4 hashTypeGetValue's lazy expiry on a write path: when `field` is logically
+ * expired, delete it (an `hdel` effect, as Redis propagates HDEL) with an "hexpired" event;
+ * a hash left empty is deleted with a "del" event. True when the hash is gone.
+ */
+function expireFieldIfDue(x: Exec, key: string, h: HashValue, field: string): boolean {
+  if (!h.isExpiredField(field, x.nowMs)) return false;
+  h.delete(field);
+  emitDel(x, key, h, [field]);
+  x.notify('hexpired', key, 'h');
+  if (h.size !== 0) return false;
+  x.notify('del', key, 'g');
+  return true;
 }
 
 // ---- writes ----------------------------------------------------------------------------------
@@ -164,7 +195,11 @@ function hsetnx(x: Exec, args: string[]): Reply {
   const value = args[3] as string;
   let h = getHash(x, key, false);
   if (h instanceof ErrorReply) return h;
-  if (h !== undefined && h.has(field)) return 0;
+  if (h !== undefined) {
+    // Redis 7.4 hashTypeExists(HFE_LAZY_EXPIRE): an expired field is deleted, maybe the hash too.
+    if (h.getLive(field, x.nowMs) !== undefined) return 0;
+    if (expireFieldIfDue(x, key, h, field)) h = undefined;
+  }
   if (h === undefined) h = createHash(x, key);
   h.tryConversion(args, 2, 3, x.ks.encoding);
   h.set(field, value, x.ks.encoding);
@@ -203,6 +238,8 @@ function hincrby(x: Exec, args: string[]): Reply {
   const field = args[2] as string;
   let h = getHash(x, key, false);
   if (h instanceof ErrorReply) return h;
+  // Redis 7.4 hashTypeGetValue(HFE_LAZY_EXPIRE): an expired field is deleted (and an emptied hash).
+  if (h !== undefined && expireFieldIfDue(x, key, h, field)) h = undefined;
   let old = 0n;
   const cur = h === undefined ? undefined : h.get(field);
   if (cur !== undefined) {
@@ -214,8 +251,9 @@ function hincrby(x: Exec, args: string[]): Reply {
   if (next > INT64_MAX || next < INT64_MIN) return err.overflow;
   if (h === undefined) h = createHash(x, key);
   const text = next.toString();
-  if (h.set(field, text, x.ks.encoding)) h.compact();
-  emitSet(x, key, [field, text]);
+  // Redis 7.4 HASH_SET_KEEP_TTL: the field keeps its TTL (and its place in a listpackex).
+  if (h.set(field, text, x.ks.encoding, true)) h.compact();
+  emitSet(x, key, [field, text], h.ttlOf(field) !== 0);
   x.notify('hincrby', key, 'h');
   return Number.isSafeInteger(Number(next)) ? Number(next) : next;
 }
@@ -229,6 +267,7 @@ function hincrbyfloat(x: Exec, args: string[]): Reply {
   const field = args[2] as string;
   let h = getHash(x, key, false);
   if (h instanceof ErrorReply) return h;
+  if (h !== undefined && expireFieldIfDue(x, key, h, field)) h = undefined;
   let old = LD_ZERO;
   const cur = h === undefined ? undefined : h.get(field);
   if (cur !== undefined) {
@@ -240,8 +279,9 @@ function hincrbyfloat(x: Exec, args: string[]): Reply {
   if (sum === null) return err.incrFloatNaN;
   if (h === undefined) h = createHash(x, key);
   const text = formatLongDouble(sum);
-  if (h.set(field, text, x.ks.encoding)) h.compact();
-  emitSet(x, key, [field, text]);
+  // Redis 7.4 HASH_SET_KEEP_TTL: the field keeps its TTL (and its place in a listpackex).
+  if (h.set(field, text, x.ks.encoding, true)) h.compact();
+  emitSet(x, key, [field, text], h.ttlOf(field) !== 0);
   x.notify('hincrbyfloat', key, 'h');
   return text;
 }
@@ -252,7 +292,7 @@ function hget(x: Exec, args: string[]): Reply {
   const h = getHash(x, args[1] as string, true);
   if (h === undefined) return null;
   if (h instanceof ErrorReply) return h;
-  return h.get(args[2] as string) ?? null;
+  return h.getLive(args[2] as string, x.nowMs) ?? null;
 }
 
 /** HMGET: a missing key is an empty hash (a null per field), not an early reply. */
@@ -260,7 +300,7 @@ function hmget(x: Exec, args: string[]): Reply {
   const h = getHash(x, args[1] as string, true);
   if (h instanceof ErrorReply) return h;
   const out: Reply[] = [];
-  for (let i = 2; i < args.length; i++) out.push(h === undefined ? null : (h.get(args[i] as string) ?? null));
+  for (let i = 2; i < args.length; i++) out.push(h === undefined ? null : (h.getLive(args[i] as string, x.nowMs) ?? null));
   return out;
 }
 
@@ -275,14 +315,14 @@ function hstrlen(x: Exec, args: string[]): Reply {
   const h = getHash(x, args[1] as string, true);
   if (h === undefined) return 0;
   if (h instanceof ErrorReply) return h;
-  return h.get(args[2] as string)?.length ?? 0;
+  return h.getLive(args[2] as string, x.nowMs)?.length ?? 0;
 }
 
 function hexists(x: Exec, args: string[]): Reply {
   const h = getHash(x, args[1] as string, true);
   if (h === undefined) return 0;
   if (h instanceof ErrorReply) return h;
-  return h.has(args[2] as string) ? 1 : 0;
+  return h.getLive(args[2] as string, x.nowMs) !== undefined ? 1 : 0;
 }
 
 /** HKEYS / HVALS / HGETALL (genericHgetallCommand): HGETALL is a map (RESP3 `%`). */
@@ -292,9 +332,10 @@ function hgetallGeneric(keys: boolean, values: boolean) {
     if (h instanceof ErrorReply) return h;
     const out: string[] = [];
     if (h !== undefined) {
-      if (keys && values) h.forEach((f, v) => out.push(f, v));
-      else if (keys) h.forEach((f) => out.push(f));
-      else h.forEach((_f, v) => out.push(v));
+      // Redis 7.4 genericHgetallCommand: logically expired fields are skipped.
+      if (keys && values) h.forEachLive(x.nowMs, (f, v) => out.push(f, v));
+      else if (keys) h.forEachLive(x.nowMs, (f) => out.push(f));
+      else h.forEachLive(x.nowMs, (_f, v) => out.push(v));
     }
     return keys && values ? new MapReply(out) : out;
   };
@@ -314,18 +355,23 @@ function hrandfield(x: Exec, args: string[]): Reply {
     if (withValues && (BigInt(raw) < -LONG_MAX_HALF || BigInt(raw) > LONG_MAX_HALF)) return err.outOfRange;
     return hrandfieldWithCount(x, key, raw, withValues);
   }
-  const h = getHash(x, key, true);
-  if (h === undefined) return null;
-  if (h instanceof ErrorReply) return h;
+  const found = getHash(x, key, true);
+  if (found === undefined) return null;
+  if (found instanceof ErrorReply) return found;
+  // Redis 7.4 hashTypeExpireIfNeeded: the pick is among fields not logically expired.
+  const h = found.liveView(x.nowMs);
+  if (h.size === 0) return null;
   return h.randomPair(x.rng.next)[0];
 }
 
 /** Redis hrandfieldWithCountCommand's cases; RESP3 nests each field-value pair (PairsReply). */
 function hrandfieldWithCount(x: Exec, key: string, l: number | bigint, withValues: boolean): Reply {
-  const h = getHash(x, key, true);
-  if (h === undefined) return [];
-  if (h instanceof ErrorReply) return h;
+  const found = getHash(x, key, true);
+  if (found === undefined) return [];
+  if (found instanceof ErrorReply) return found;
+  const h = found.liveView(x.nowMs);
   const size = h.size;
+  if (size === 0) return [];
   const uniq = l >= 0;
   const countBig = uniq ? BigInt(l) : -BigInt(l);
   if (countBig === 0n) return [];
@@ -396,17 +442,23 @@ function hscan(x: Exec, args: string[]): Reply {
   let found: string[];
   const lp = h.listpack();
   if (lp !== null) {
-    found = lp.slice();
+    if (h.isListpackEx) {
+      found = [];
+      h.forEachLive(x.nowMs, (f, v) => found.push(f, v));
+    } else found = lp.slice();
     cursor = 0;
   } else {
     const count = o.count * 2;
     let maxIterations = count * 10;
     scanBatch = [];
+    scanHash = h.hasFieldTtls() ? h : null;
+    scanNowMs = x.nowMs;
     do {
       cursor = h.scanStep(cursor, scanPair);
     } while (cursor !== 0 && maxIterations-- > 0 && scanBatch.length < count);
     found = scanBatch;
     scanBatch = [];
+    scanHash = null;
   }
   if (o.pattern !== null) {
     const kept: string[] = [];
@@ -416,6 +468,217 @@ function hscan(x: Exec, args: string[]): Reply {
     found = kept;
   }
   return [String(cursor), found];
+}
+
+// ---- field expiry (Redis 7.4.5 t_hash.c) --------------------------------------------------
+
+/** NX | XX | GT | LT of HEXPIRE and friends (ExpireSetCond). */
+type ExpireCondition = 'nx' | 'xx' | 'gt' | 'lt' | null;
+
+/**
+ * The `FIELDS numfields field...` tail that starts at args[at] (the FIELDS token): its
+ * fields, or the 7.4 error. `numFieldsError` is the command's text for a bad count
+ * (getRangeLongFromObjectOrReply 1..LONG_MAX with a custom message).
+ */
+function fieldsArg(args: string[], at: number, numFieldsError: ErrorReply): string[] | ErrorReply {
+  if (!optIs(args[at] as string, 'fields')) return err.fieldsArgMissing;
+  const n = parseInt64(args[at + 1] as string);
+  if (n === null || n < 1) return numFieldsError;
+  if (BigInt(n) !== BigInt(args.length - at - 2)) return err.numFieldsMismatch;
+  return args.slice(at + 2);
+}
+
+/**
+ * HEXPIRE, HPEXPIRE, HEXPIREAT, HPEXPIREAT (hexpireGenericCommand): `unitMs` 1000 for
+ * seconds; `relative` for a TTL from now (basetime = commandTimeSnapshot), else a Unix time.
+ * Checks in 7.4's order: type, time, time range, condition, FIELDS, count. Per field:
+ * -2 no such field, 0 condition not met, 1 set, 2 deleted because the time is not in the
+ * future (checkAlreadyExpired: `when <= now`). A stored but logically expired field is
+ * found, as Redis's lpFind/dictFind find it. Events as hashTypeSetExDone: "hexpire", or
+ * "hdel" when fields were deleted, then "del" when the hash went.
+ */
+function hexpireGeneric(name: string, unitMs: 1 | 1000, relative: boolean) {
+  return (x: Exec, args: string[]): Reply => {
+    const key = args[1] as string;
+    const h = getHash(x, key, false);
+    if (h instanceof ErrorReply) return h;
+    const raw = parseInt64(args[2] as string);
+    if (raw === null) return err.notInteger;
+    let expire = BigInt(raw);
+    if (expire < 0n) return err.fieldExpireNegative;
+    const max = BigInt(fieldExpireCommandMax);
+    if (unitMs === 1000) {
+      if (expire > max / 1000n) return err.invalidExpireTime(name);
+      expire *= 1000n;
+    }
+    const base = relative ? BigInt(x.nowMs) : 0n;
+    if (expire > max - base) return err.invalidExpireTime(name);
+    const expireAt = Number(expire + base);
+    let cond: ExpireCondition = null;
+    const opt = args[3] as string;
+    for (const c of ['nx', 'xx', 'gt', 'lt'] as const) if (optIs(opt, c)) cond = c;
+    const fields = fieldsArg(args, cond === null ? 3 : 4, err.hexpireNumFields);
+    if (fields instanceof ErrorReply) return fields;
+    if (h === undefined) return fields.map(() => -2);
+    const converted = h.enableFieldTtl();
+    const replies: number[] = [];
+    const updated: string[] = [];
+    const deleted: string[] = [];
+    for (const f of fields) {
+      if (!h.has(f)) {
+        replies.push(-2);
+        continue;
+      }
+      const prev = h.ttlOf(f);
+      // 7.4.5 hashTypeSetExpiryListpack/HT: a field without TTL meets LT (an infinite TTL).
+      const unmet = prev === 0 ? cond === 'xx' || cond === 'gt' : cond === 'nx' || (cond === 'gt' && prev >= expireAt) || (cond === 'lt' && prev <= expireAt);
+      if (unmet) {
+        replies.push(0);
+        continue;
+      }
+      if (expireAt <= x.nowMs) {
+        h.delete(f);
+        deleted.push(f);
+        replies.push(2);
+        continue;
+      }
+      h.setTtl(f, expireAt);
+      updated.push(f);
+      replies.push(1);
+    }
+    // A listpack became a listpackex even if no field changed: replicas must see it too.
+    if (updated.length > 0 || converted) x.effects.push({ op: 'hexpire', db: x.dbIndex, key, fields: updated, expireAt: updated.length > 0 ? expireAt : null });
+    if (deleted.length > 0) emitDel(x, key, h, deleted);
+    if (updated.length + deleted.length > 0) {
+      x.notify(deleted.length > 0 ? 'hdel' : 'hexpire', key, 'h');
+      if (h.size === 0) x.notify('del', key, 'g');
+    }
+    return replies;
+  };
+}
+
+/**
+ * HTTL, HPTTL, HEXPIRETIME, HPEXPIRETIME (httlGenericCommand): -2 no such field (or
+ * logically expired: at or before now in a listpackex, before now in a hashtable, as 7.4.5
+ * tests them), -1 no TTL, else the TTL from `base` (now, or 0 for the absolute forms) in
+ * seconds rounded up, or in ms.
+ */
+function httlGeneric(unitMs: 1 | 1000, relative: boolean) {
+  return (x: Exec, args: string[]): Reply => {
+    const h = getHash(x, args[1] as string, true);
+    if (h instanceof ErrorReply) return h;
+    const fields = fieldsArg(args, 2, err.numFieldsPositive);
+    if (fields instanceof ErrorReply) return fields;
+    if (h === undefined) return fields.map(() => -2);
+    const base = relative ? x.nowMs : 0;
+    const now = x.nowMs;
+    return fields.map((f) => {
+      if (!h.has(f)) return -2;
+      const at = h.ttlOf(f);
+      if (at === 0) return -1;
+      if (h.isListpack ? at <= now : at < now) return -2;
+      return unitMs === 1000 ? Math.floor((at + 999 - base) / 1000) : at - base;
+    });
+  };
+}
+
+/**
+ * HPERSIST (hpersistCommand): -2 no such field (or logically expired), -1 no TTL, 1 TTL
+ * removed (in a listpackex the field moves last). A plain listpack is not converted. One
+ * "hpersist" event when any TTL was removed.
+ */
+function hpersist(x: Exec, args: string[]): Reply {
+  const key = args[1] as string;
+  const h = getHash(x, key, false);
+  if (h instanceof ErrorReply) return h;
+  const fields = fieldsArg(args, 2, err.numFieldsPositive);
+  if (fields instanceof ErrorReply) return fields;
+  if (h === undefined) return fields.map(() => -2);
+  const persisted: string[] = [];
+  const replies = fields.map((f) => {
+    if (!h.has(f)) return -2;
+    const at = h.ttlOf(f);
+    if (at === 0) return -1;
+    if (at < x.nowMs) return -2;
+    h.setTtl(f, 0);
+    persisted.push(f);
+    return 1;
+  });
+  if (persisted.length > 0) {
+    x.effects.push({ op: 'hexpire', db: x.dbIndex, key, fields: persisted, expireAt: null });
+    x.notify('hpersist', key, 'h');
+  }
+  return replies;
+}
+
+// COMMAND INFO / COMMAND DOCS of the 7.4 commands (src/commands/hexpire.json etc. at 7.4.0),
+// which Redis 7.0's metadata lacks. Docs in Redis 7.0's COMMAND DOCS layout.
+const docArg = (...kv: Typed[]): Typed => ({ m: kv });
+const keySpec = (write: boolean): Typed => ({
+  m: [
+    'flags',
+    { set: write ? [{ s: 'RW' }, { s: 'update' }] : [{ s: 'RO' }, { s: 'access' }] },
+    'begin_search',
+    { m: ['type', 'index', 'spec', { m: ['index', 1] }] },
+    'find_keys',
+    { m: ['type', 'range', 'spec', { m: ['lastkey', 0, 'keystep', 1, 'limit', 0] }] },
+  ],
+});
+const fieldsDoc = docArg(
+  'name',
+  'fields',
+  'type',
+  'block',
+  'token',
+  'FIELDS',
+  'arguments',
+  [docArg('name', 'numfields', 'type', 'integer'), docArg('name', 'field', 'type', 'string', 'flags', { set: [{ s: 'multiple' }] })],
+);
+const keyDoc = docArg('name', 'key', 'type', 'key', 'key_spec_index', 0);
+const conditionDoc = docArg(
+  'name',
+  'condition',
+  'type',
+  'oneof',
+  'flags',
+  { set: [{ s: 'optional' }] },
+  'arguments',
+  ['nx', 'xx', 'gt', 'lt'].map((c) => docArg('name', c, 'type', 'pure-token', 'token', c.toUpperCase())),
+);
+const fieldsComplexity = 'O(N) where N is the number of specified fields';
+
+function hexpireMeta(summary: string, timeArg: string, timeType: string): NonNullable<CommandDef['meta']> {
+  return {
+    arity: -6,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    acl: ['@write', '@hash', '@fast'],
+    summary,
+    group: 'hash',
+    since: '7.4.0',
+    complexity: fieldsComplexity,
+    keySpecs: [keySpec(true)],
+    arguments: [keyDoc, docArg('name', timeArg, 'type', timeType), conditionDoc, fieldsDoc],
+  };
+}
+
+function httlMeta(summary: string): NonNullable<CommandDef['meta']> {
+  return {
+    arity: -5,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    acl: ['@read', '@hash', '@fast'],
+    summary,
+    group: 'hash',
+    since: '7.4.0',
+    complexity: fieldsComplexity,
+    keySpecs: [keySpec(false)],
+    arguments: [keyDoc, fieldsDoc],
+  };
 }
 
 export const commands: CommandDef[] = [
@@ -435,4 +698,33 @@ export const commands: CommandDef[] = [
   { name: 'hincrbyfloat', data: hincrbyfloat },
   { name: 'hrandfield', data: hrandfield },
   { name: 'hscan', data: hscan },
+  {
+    name: 'hexpire',
+    data: hexpireGeneric('hexpire', 1000, true),
+    meta: hexpireMeta('Set expiry for hash field using relative time to expire (seconds)', 'seconds', 'integer'),
+  },
+  {
+    name: 'hpexpire',
+    data: hexpireGeneric('hpexpire', 1, true),
+    meta: hexpireMeta('Set expiry for hash field using relative time to expire (milliseconds)', 'milliseconds', 'integer'),
+  },
+  {
+    name: 'hexpireat',
+    data: hexpireGeneric('hexpireat', 1000, false),
+    meta: hexpireMeta('Set expiry for hash field using an absolute Unix timestamp (seconds)', 'unix-time-seconds', 'unix-time'),
+  },
+  {
+    name: 'hpexpireat',
+    data: hexpireGeneric('hpexpireat', 1, false),
+    meta: hexpireMeta('Set expiry for hash field using an absolute Unix timestamp (milliseconds)', 'unix-time-milliseconds', 'unix-time'),
+  },
+  { name: 'httl', data: httlGeneric(1000, true), meta: httlMeta('Returns the TTL in seconds of a hash field.') },
+  { name: 'hpttl', data: httlGeneric(1, true), meta: httlMeta('Returns the TTL in milliseconds of a hash field.') },
+  { name: 'hexpiretime', data: httlGeneric(1000, false), meta: httlMeta('Returns the expiration time of a hash field as a Unix timestamp, in seconds.') },
+  { name: 'hpexpiretime', data: httlGeneric(1, false), meta: httlMeta('Returns the expiration time of a hash field as a Unix timestamp, in msec.') },
+  {
+    name: 'hpersist',
+    data: hpersist,
+    meta: { ...httlMeta('Removes the expiration time for each specified field'), flags: ['write', 'fast'], acl: ['@write', '@hash', '@fast'], keySpecs: [keySpec(true)] },
+  },
 ];

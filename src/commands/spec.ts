@@ -27,7 +27,22 @@ export interface CommandDef {
   /** Key argument indexes for commands whose keys are not a fixed first/last/step range. */
   keys?: (args: string[]) => number[];
   /** Metadata for commands Redis does not have (Catena's own). */
-  meta?: { arity: number; flags: string[]; firstKey: number; lastKey: number; step: number; acl: string[]; summary: string; group: string; since: string };
+  meta?: {
+    arity: number;
+    flags: string[];
+    firstKey: number;
+    lastKey: number;
+    step: number;
+    acl: string[];
+    summary: string;
+    group: string;
+    since: string;
+    /** COMMAND DOCS complexity (default "O(1)"). */
+    complexity?: string;
+    /** COMMAND INFO key specifications and COMMAND DOCS arguments, as Redis sends them. */
+    keySpecs?: Typed[];
+    arguments?: Typed[];
+  };
 }
 
 export interface CommandSpec {

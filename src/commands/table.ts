@@ -92,10 +92,11 @@ function makeSpec(name: string, def: CommandDef | undefined, parent: CommandSpec
       m.step,
       { set: m.acl.map((s) => ({ s })) },
       { set: [] },
-      { set: [] },
+      { set: m.keySpecs ?? [] },
       { set: [] },
     ];
-    docs = { m: ['summary', m.summary, 'since', m.since, 'group', m.group, 'complexity', 'O(1)'] };
+    docs = { m: ['summary', m.summary, 'since', m.since, 'group', m.group, 'complexity', m.complexity ?? 'O(1)'] };
+    if (m.arguments !== undefined) (docs.m as Typed[]).push('arguments', m.arguments);
   } else {
     throw new Error(`command ${name} has no Redis metadata and no meta of its own`);
   }
@@ -177,6 +178,17 @@ export function allRedisCommandNames(): string[] {
     else out.push(name);
   }
   return out.sort();
+}
+
+/** True when `name` ("get", "client|id") is in the Redis 7.0 metadata; false for later commands Catena declares itself. */
+export function hasRedisMetadata(name: string): boolean {
+  return findInfo(name) !== undefined;
+}
+
+/** A spec's docs summary (Redis's, or the one a later command declares in its meta). */
+export function specSummary(spec: CommandSpec): string {
+  const s = docField(spec.docs, 'summary');
+  return typeof s === 'string' ? s : '';
 }
 
 export function redisDocsGroup(name: string): string {

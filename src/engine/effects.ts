@@ -24,9 +24,18 @@ export type Effect =
   | { op: 'swapdb'; db: number; other: number }
   // Collection effects (the data-types issue). Each names only the elements that changed.
   // A collection left empty by an effect is deleted, as Redis deletes empty keys.
-  /** Set hash fields: flat [field, value, field, value...]; creates the hash if missing. */
-  | { op: 'hset'; db: number; key: string; fields: string[] }
+  /**
+   * Set hash fields: flat [field, value, field, value...]; creates the hash if missing. A
+   * field's TTL (Redis 7.4 field expiry) is removed, as HSET does, unless `keepTtl` (HINCRBY).
+   */
+  | { op: 'hset'; db: number; key: string; fields: string[]; keepTtl?: boolean }
   | { op: 'hdel'; db: number; key: string; fields: string[] }
+  /**
+   * Set (or with null, remove) the TTL of existing hash fields, absolute Unix ms (Redis 7.4
+   * HEXPIRE/HPERSIST). With no fields it only readies the hash for field TTLs (a listpack
+   * becomes "listpackex", as Redis's hashTypeSetExInit does).
+   */
+  | { op: 'hexpire'; db: number; key: string; fields: string[]; expireAt: number | null }
   /** Push items at the head (`lpush`, each item pushed in order as LPUSH does) or tail. */
   | { op: 'lpush' | 'rpush'; db: number; key: string; items: string[] }
   | { op: 'lpop' | 'rpop'; db: number; key: string; count: number }

@@ -9,6 +9,8 @@ import { EngineStats, Exec, type KeyEvent, type UpdateCtx } from './exec';
 import type { Effect } from './effects';
 import type { Reply } from '../resp/reply';
 import type { CommandSpec } from '../commands/spec';
+import { expireHashFields } from './types/hash';
+import { activeExpireHashFieldsPerCycle } from '../limits';
 
 export interface ApplyResult {
   reply: Reply;
@@ -63,6 +65,18 @@ export class Engine {
         n++;
       }
     }
+    return { reply: n, effects: x.effects, events: x.events };
+  }
+
+  /**
+   * Active expiry of hash fields (Redis 7.4 hashTypeDbActiveExpire) as an ordinary update:
+   * in the hashes `keys` of `db`, delete the fields whose time has come by ctx.nowMs (at most
+   * activeExpireHashFieldsPerCycle), each deletion an `hdel` effect; a hash left empty goes.
+   */
+  expireHashFields(db: number, keys: string[], ctx: UpdateCtx): ApplyResult {
+    const x = new Exec(this.ks, this.stats, { ...ctx, db });
+    x.writable = true;
+    const n = expireHashFields(x, keys, activeExpireHashFieldsPerCycle);
     return { reply: n, effects: x.effects, events: x.events };
   }
 }

@@ -121,6 +121,12 @@ export const err = {
   hashValueNotFloat: e('ERR hash value is not a float'),
   valueNaNOrInfinity: e('ERR value is NaN or Infinity'),
   numkeysExceedArgs: e("ERR Number of keys can't be greater than number of args"),
+  // Hash field expiry (Redis 7.4 t_hash.c).
+  fieldsArgMissing: e('ERR Mandatory argument FIELDS is missing or not at the right position'),
+  hexpireNumFields: e('ERR Parameter `numFields` should be greater than 0'),
+  numFieldsPositive: e('ERR Number of fields must be a positive integer'),
+  numFieldsMismatch: e('ERR The `numfields` parameter must match the number of arguments'),
+  fieldExpireNegative: e('ERR invalid expire time, must be >= 0'),
   // Connection and server commands (networking.c, config.c, server.c, slowlog.c...).
   helloProtoNotInteger: e('ERR Protocol version is not an integer or out of range'),
   helloSyntax: (opt: string) => e(`ERR Syntax error in HELLO option '${opt}'`),

@@ -25,7 +25,8 @@ import { PubSub } from './pubsub';
 import { Watches } from './watch';
 import { Slowlog } from './slowlog';
 import { Blocking } from './blocking';
-import { activeExpireKeysPerCycle, activeExpirePeriodMs } from '../limits';
+import { activeExpireKeysPerCycle, activeExpirePeriodMs, activeExpireHashKeysPerCycle } from '../limits';
+import { HashFieldExpiryIndex } from '../engine/types/hash';
 
 export interface ServerOptions {
   port: number;
@@ -63,6 +64,8 @@ export class CatenaServer {
   readonly slowlog: Slowlog;
   /** Clients blocked in BLPOP & co. (blocking.ts). */
   readonly blocking: Blocking = new Blocking(this);
+  /** Hashes with field TTLs, per database, for active field expiry (Redis 7.4 db->hexpires). */
+  readonly hashFieldExpiry = new HashFieldExpiryIndex();
   readonly runId = randomBytes(20).toString('hex');
   readonly startMs = Date.now();
   private nextClientId = 1;
@@ -322,6 +325,7 @@ export class CatenaServer {
     if (r.effects.length > 0) this.watches.touch(r.effects);
     if (r.events.length > 0) this.pubsub.keyEvents(r.events);
     if (r.effects.length > 0) this.blocking.signal(r.effects);
+    if (r.effects.length > 0) this.hashFieldExpiry.observe(this.ks, r.effects);
   }
 
   /** Redis's active expiry: sample keys with a TTL, delete the expired ones as an update. */
@@ -329,6 +333,9 @@ export class CatenaServer {
     const now = Date.now();
     for (let i = 0; i < this.ks.dbs.length; i++) {
       const db = this.ks.dbs[i];
+      // Redis 7.4 expires hash fields first, then keys (activeExpireCycle).
+      const hashes = db === undefined ? [] : this.hashFieldExpiry.due(db, now, activeExpireHashKeysPerCycle);
+      if (hashes.length > 0) this.afterUpdate(this.engine.expireHashFields(i, hashes, { nowMs: now, seed: 0, db: i }));
       if (db === undefined || db.expires.size === 0) continue;
       let it = this.expireCursors.get(db);
       if (it === undefined) {
