@@ -26,86 +26,15 @@ import { stringMatch } from '../engine/glob';
 import { LD_ZERO, addLongDouble, formatLongDouble, parseLongDouble } from '../engine/longdouble';
 import { HashValue, fieldExpireCommandMax, hashSeed } from '../engine/types/hash';
 import { hrandfieldCountMax } from '../limits';
+import { optIs, parseScanCursor, parseScanOptions } from './args';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 /** LONG_MAX / 2: the largest |count| HRANDFIELD accepts WITHVALUES. */
 const LONG_MAX_HALF = 4611686018427387903n;
 
-/**
- * Case-insensitive match of an option against a lower-case word with C string semantics:
- * Redis compares with strcasecmp, so an argument ends at its first NUL byte.
- */
-export function optIs(opt: string, word: string): boolean {
-  const n = word.length;
-  if (opt.length < n) return false;
-  for (let i = 0; i < n; i++) if ((opt.charCodeAt(i) | 0x20) !== word.charCodeAt(i)) return false;
-  return opt.length === n || opt.charCodeAt(n) === 0;
-}
-
 // ---- SCAN arguments (db.c parseScanCursorOrReply, scanGenericCommand) ----------------------
 
-function isCSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
-/**
- * Redis parseScanCursorOrReply (strtoul over the C string): no leading space, optional sign,
- * decimal digits, at most ULONG_MAX, '-' negating modulo 2^64, "" meaning 0. Returns the low
- * 32 bits, all a Dict of fewer than 2^32 buckets uses; null for "invalid cursor".
- */
-export function parseScanCursor(arg: string): number | null {
-  const nul = arg.indexOf('\0');
-  const s = nul < 0 ? arg : arg.slice(0, nul);
-  if (s.length === 0) return 0;
-  const c0 = s.charCodeAt(0);
-  if (isCSpace(c0)) return null;
-  let i = 0;
-  let neg = false;
-  if (c0 === 43 || c0 === 45) {
-    neg = c0 === 45;
-    i = 1;
-  }
-  if (i === s.length) return null;
-  for (let j = i; j < s.length; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return null;
-  }
-  const v = BigInt(s.slice(i));
-  if (v > 18446744073709551615n) return null;
-  const low = Number(v & 0xffffffffn);
-  return neg ? (4294967296 - low) % 4294967296 : low;
-}
-
-export interface ScanOptions {
-  count: number;
-  /** null when every element matches (no MATCH, or MATCH *). */
-  pattern: string | null;
-}
-
-/** Redis scanGenericCommand's option loop for HSCAN/SSCAN (COUNT >= 1, MATCH; no TYPE). */
-export function parseScanOptions(args: readonly string[], from: number): ScanOptions | ErrorReply {
-  let count = 10;
-  let pattern: string | null = null;
-  for (let i = from; i < args.length; ) {
-    const opt = args[i] as string;
-    const left = args.length - i;
-    if (optIs(opt, 'count') && left >= 2) {
-      const c = parseInt64(args[i + 1] as string);
-      if (c === null) return err.notInteger;
-      if (c < 1) return err.syntax;
-      count = Number(c);
-      i += 2;
-    } else if (optIs(opt, 'match') && left >= 2) {
-      const p = args[i + 1] as string;
-      pattern = p === '*' ? null : p;
-      i += 2;
-    } else {
-      return err.syntax;
-    }
-  }
-  return { count, pattern };
-}
 
 /**
  * Dict.scan's visitor writes here: one module-level callback, no closure per call. While

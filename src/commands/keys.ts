@@ -10,6 +10,7 @@ import type { Db } from '../engine/keyspace';
 import { applyEffect, type Effect } from '../engine/effects';
 import { cloneValue, isString, stringEncoding, typeOf, type TypeName, type Value } from '../engine/values';
 import { stringMatch } from '../engine/glob';
+import { cString, optIs, parseScanCursor } from './args';
 import { createDumpPayload, loadDumpPayload, verifyDumpPayload } from '../engine/rdb';
 import { ErrorReply, OK, StatusReply, type Reply } from '../resp/reply';
 import { err } from '../resp/errors';
@@ -69,12 +70,6 @@ function msReply(v: number): number | bigint {
 function secondsReply(ms: number): number | bigint {
   if (ms <= Number.MAX_SAFE_INTEGER - 500) return Math.floor((ms + 500) / 1000);
   return (BigInt(msReply(ms)) + 500n) / 1000n;
-}
-
-/** C's `%s` stops at the first NUL byte. */
-function cString(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul < 0 ? s : s.slice(0, nul);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,39 +214,6 @@ function keys(x: Exec, args: string[]): Reply {
   return out;
 }
 
-/**
- * Redis parseScanCursorOrReply (strtoul): optional sign, decimal digits, nothing else; no
- * leading space; at most ULONG_MAX; a '-' negates modulo 2^64; "" is 0. Only the low 32 bits
- * can matter to a table of fewer than 2^32 buckets (dictScan sets every bit above the mask).
- */
-function parseCursor(arg: string): number | null {
-  const s = cString(arg);
-  if (s.length === 0) return 0;
-  const c0 = s.charCodeAt(0);
-  if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return null;
-  let i = 0;
-  let negative = false;
-  if (c0 === 43 || c0 === 45) {
-    negative = c0 === 45;
-    i = 1;
-  }
-  if (i === s.length) return null;
-  for (let j = i; j < s.length; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return null;
-  }
-  const digits = s.slice(i);
-  let low: number;
-  if (digits.length <= 15) {
-    low = Number(digits) % 4294967296;
-  } else {
-    const v = BigInt(digits);
-    if (v > 18446744073709551615n) return null;
-    low = Number(v & 0xffffffffn);
-  }
-  return negative ? (4294967296 - low) % 4294967296 : low;
-}
-
 /** Scratch list for Dict.scan's visitor: one module-level callback, no closure per call. */
 let scanBatch: string[] = [];
 const scanCollect = (key: string): void => {
@@ -264,24 +226,24 @@ const scanCollect = (key: string): void => {
  * out, not deleted: a read never changes state here.
  */
 function scan(x: Exec, args: string[]): Reply {
-  let cursor = parseCursor(args[1] as string);
+  let cursor = parseScanCursor(args[1] as string);
   if (cursor === null) return err.invalidCursor;
   let count = 10;
   let pattern: string | null = null;
   let typeName: string | null = null;
   for (let i = 2; i < args.length; ) {
-    const opt = (args[i] as string).toLowerCase();
+    const opt = args[i] as string;
     const left = args.length - i;
-    if (opt === 'count' && left >= 2) {
+    if (optIs(opt, 'count') && left >= 2) {
       const v = parseInt64(args[i + 1] as string);
       if (v === null) return err.notInteger;
       if (v < 1) return err.syntax;
       count = Number(v);
       i += 2;
-    } else if (opt === 'match' && left >= 2) {
+    } else if (optIs(opt, 'match') && left >= 2) {
       pattern = args[i + 1] as string;
       i += 2;
-    } else if (opt === 'type' && left >= 2) {
+    } else if (optIs(opt, 'type') && left >= 2) {
       typeName = (args[i + 1] as string).toLowerCase();
       i += 2;
     } else {

@@ -12,20 +12,10 @@ import { err } from '../resp/errors';
 import { parseInt64 } from '../resp/format';
 import { ListValue } from '../engine/types/list';
 import { parseBlockTimeout, registerBlocking } from '../server/blocking';
+import { optIs } from './args';
 
 /** LLONG_MIN, which Redis negates into itself; compared as text (its double is not unique). */
 const LLONG_MIN_TEXT = '-9223372036854775808';
-
-/**
- * Case-insensitive match of an option against a lower-case word with C string semantics:
- * Redis compares with strcasecmp, so an argument ends at its first NUL byte.
- */
-function optIs(opt: string, word: string): boolean {
-  const n = word.length;
-  if (opt.length < n) return false;
-  for (let i = 0; i < n; i++) if ((opt.charCodeAt(i) | 0x20) !== word.charCodeAt(i)) return false;
-  return opt.length === n || opt.charCodeAt(n) === 0;
-}
 
 /** Redis getLongFromObject: a signed 64-bit integer as a number (exact up to 2^53; beyond, only compared). */
 function parseLong(s: string): number | null {

@@ -13,7 +13,7 @@ import { err } from '../resp/errors';
 import { parseInt64 } from '../resp/format';
 import { stringMatch } from '../engine/glob';
 import { SetValue, setSeed } from '../engine/types/set';
-import { optIs, parseScanCursor, parseScanOptions } from './hashes';
+import { optIs, parseScanCursor, parseScanOptions } from './args';
 import { srandmemberCountMax } from '../limits';
 
 const INT64_MAX = 9223372036854775807n;

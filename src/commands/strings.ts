@@ -12,6 +12,7 @@ import { parseInt64 } from '../resp/format';
 import { type StringValue, isString, stringLength, stringOf } from '../engine/values';
 import { LD_ZERO, addLongDouble, formatLongDouble, parseLongDouble } from '../engine/longdouble';
 import { protoMaxBulkLenDefault, stringBytesMax } from '../limits';
+import { optIs } from './args';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -29,18 +30,6 @@ const F_EXAT = 64;
 const F_PXAT = 128;
 const F_PERSIST = 256;
 const F_ANY_EXPIRE = F_EX | F_PX | F_EXAT | F_PXAT;
-
-/**
- * Case-insensitive match of an option against a lower-case ASCII letter word, with C string
- * semantics: Redis compares `argv->ptr` with strcasecmp / char tests, so the option ends at
- * its first NUL byte ("NX\0junk" is NX).
- */
-function optIs(opt: string, word: string): boolean {
-  const n = word.length;
-  if (opt.length < n) return false;
-  for (let i = 0; i < n; i++) if ((opt.charCodeAt(i) | 0x20) !== word.charCodeAt(i)) return false;
-  return opt.length === n || opt.charCodeAt(n) === 0;
-}
 
 /** Index of the EX/PX/EXAT/PXAT argument found by the last parseStringOptions call (0: none). */
 let optExpireIndex = 0;

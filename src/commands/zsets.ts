@@ -41,6 +41,7 @@ import {
   listpackScoreText,
   zsetSeed,
 } from '../engine/types/zset';
+import { optIs, parseScanCursor } from './args';
 
 // ---- argument parsing ----------------------------------------------------------------------
 
@@ -57,17 +58,6 @@ function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   const l = c | 0x20;
   return l >= 97 && l <= 102 ? l - 87 : -1;
-}
-
-/**
- * Case-insensitive match of an option against a lower-case word with C string semantics:
- * Redis compares with strcasecmp, so an argument ends at its first NUL byte.
- */
-function optIs(opt: string, word: string): boolean {
-  const n = word.length;
-  if (opt.length < n) return false;
-  for (let i = 0; i < n; i++) if ((opt.charCodeAt(i) | 0x20) !== word.charCodeAt(i)) return false;
-  return opt.length === n || opt.charCodeAt(n) === 0;
 }
 
 export interface StrtodResult {
@@ -249,31 +239,6 @@ export function parseLexRange(min: string, max: string): LexRange | null {
 function parseLong(s: string): number | null {
   const v = parseInt64(s);
   return v === null ? null : Number(v);
-}
-
-/**
- * Redis parseScanCursorOrReply (strtoul over the C string): no leading space, optional sign,
- * decimal digits, at most ULONG_MAX, '-' negating modulo 2^64, "" meaning 0. Returns the low
- * 32 bits, all a dict of fewer than 2^32 buckets can use.
- */
-function parseCursor(arg: string): number | null {
-  const nul = arg.indexOf('\0');
-  const s = nul < 0 ? arg : arg.slice(0, nul);
-  if (s.length === 0) return 0;
-  const c0 = s.charCodeAt(0);
-  if (isCSpace(c0)) return null;
-  let i = 0;
-  let neg = false;
-  if (c0 === 43 || c0 === 45) {
-    neg = c0 === 45;
-    i = 1;
-  }
-  if (i === s.length) return null;
-  for (let j = i; j < s.length; j++) if (!isDigit(s.charCodeAt(j))) return null;
-  const v = BigInt(s.slice(i));
-  if (v > 18446744073709551615n) return null;
-  const low = Number(v & 0xffffffffn);
-  return neg ? (4294967296 - low) % 4294967296 : low;
 }
 
 // ---- keyspace access -----------------------------------------------------------------------
@@ -911,7 +876,7 @@ function zrandmemberWithCount(x: Exec, key: string, l: number, withScores: boole
 // ---- ZSCAN ---------------------------------------------------------------------------------
 
 function zscan(x: Exec, args: string[]): Reply {
-  let cursor = parseCursor(args[2] as string);
+  let cursor = parseScanCursor(args[2] as string);
   if (cursor === null) return err.invalidCursor;
   const z = getZset(x, args[1] as string, true);
   if (z === undefined) return ['0', []];
