@@ -13,7 +13,7 @@ import type { CatenaServer } from '../server/server';
 import type { Typed } from '../resp/decoder';
 import { helpReply } from './connection';
 import { redisVersion } from './table';
-import { infoSections, infoText, memorySinceStartup, resetInfoMetrics } from '../server/info';
+import { infoSections, infoText, resetInfoMetrics } from '../server/info';
 import { unixTimeUs } from '../server/slowlog';
 import { memoryUsage, dictOverhead } from '../engine/memory';
 import { stringMatch } from '../engine/glob';
@@ -436,11 +436,24 @@ function memoryStats(server: CatenaServer): Reply {
   return new MapReply(flat);
 }
 
+/** The dataset's estimated bytes, counted only up to `limit` (so the walk stops early). */
+function datasetBytesAtLeast(server: CatenaServer, limit: number): number {
+  let total = 0;
+  for (const db of server.ks.dbs) {
+    for (const [key, value] of db.data.entries()) {
+      total += memoryUsage(key, value, 5);
+      if (total >= limit) return total;
+    }
+  }
+  return total;
+}
+
 /** Redis getMemoryDoctorReport: below 5 MB it declines; Catena finds nothing it can diagnose. */
-function memoryDoctor(): string {
-  // Redis declines below 5 MB allocated; a node process never is that small, so Catena
-  // applies the threshold to what the node allocated since it started.
-  if (memorySinceStartup() < 5 * 1024 * 1024) {
+function memoryDoctor(server: CatenaServer): string {
+  // Redis declines when used_memory is under 5 MB — an instance holding (almost) no data. A
+  // node process is never that small, so Catena applies the threshold to its dataset, as
+  // MEMORY USAGE estimates it (stopping as soon as 5 MB is reached), which is deterministic.
+  if (datasetBytesAtLeast(server, 5 * 1024 * 1024) < 5 * 1024 * 1024) {
     return "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
   }
   return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
@@ -734,7 +747,7 @@ export const commands: CommandDef[] = [
     },
   },
   { name: 'memory|stats', node: (_s, _args, server) => memoryStats(server) },
-  { name: 'memory|doctor', node: () => new VerbatimReply('txt', memoryDoctor()) },
+  { name: 'memory|doctor', node: (_s, _args, server) => new VerbatimReply('txt', memoryDoctor(server)) },
   // Redis's answer when its allocator is not jemalloc: the node's heap is V8's.
   { name: 'memory|malloc-stats', node: () => new VerbatimReply('txt', 'Stats not supported for the current allocator') },
   { name: 'memory|purge', node: () => OK },

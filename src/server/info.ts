@@ -117,11 +117,6 @@ function metrics(server: CatenaServer): Metrics {
 /** used_memory_startup: what the process used once Catena's code was loaded (shared by nodes in one process). */
 const startupMemory = usedMemory();
 
-/** Bytes allocated beyond the start-up usage (MEMORY DOCTOR's measure of "little memory"). */
-export function memorySinceStartup(): number {
-  return Math.max(0, usedMemory() - startupMemory);
-}
-
 /** CONFIG RESETSTAT: the rate samples restart (the counters they follow were reset). */
 export function resetInfoMetrics(server: CatenaServer): void {
   const m = metricsOf.get(server);
