@@ -25,6 +25,13 @@ import { crc64LE } from '../src/engine/crc64';
 import { HashValue, decodeListpack, encodeListpack } from '../src/engine/types/hash';
 import type { UpdateCtx } from '../src/engine/exec';
 
+/**
+ * Timing measurements are not tests (CI must never depend on timing): the cost-by-size table
+ * runs only with CATENA_COSTS=1. `npm run bench:collections` measures it next to Redis.
+ */
+const costsSkip: string | false = process.env.CATENA_COSTS ? false : 'timing measurement: set CATENA_COSTS=1 (or npm run bench:collections)';
+
+
 const L64 = 'x'.repeat(64);
 const L65 = 'y'.repeat(65);
 
@@ -748,7 +755,7 @@ t.test('an expired hash is gone for reads and deleted by writes, with an effect'
 
 // ---- cost and memory ------------------------------------------------------------------------
 
-t.test('HSET/HGET cost stays flat from 1 to 1,000,000 fields', async (t) => {
+t.test('HSET/HGET cost stays flat from 1 to 1,000,000 fields', { skip: costsSkip }, async (t) => {
   const ks = new Keyspace();
   ks.encoding.hashMaxListpackEntries = 512;
   const engine = new Engine(ks);

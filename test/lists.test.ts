@@ -20,6 +20,13 @@ import { Rng } from '../src/engine/rng';
 import { ListValue } from '../src/engine/types/list';
 import type { UpdateCtx } from '../src/engine/exec';
 
+/**
+ * Timing measurements are not tests (CI must never depend on timing): the cost-by-size table
+ * runs only with CATENA_COSTS=1. `npm run bench:collections` measures it next to Redis.
+ */
+const costsSkip: string | false = process.env.CATENA_COSTS ? false : 'timing measurement: set CATENA_COSTS=1 (or npm run bench:collections)';
+
+
 /** Commands run one by one on both servers; replies compared byte for byte. */
 const TOUR: string[][] = [
   ['RPUSH', 'l', 'a', 'b', 'c'],
@@ -556,7 +563,7 @@ t.test('the ring buffer behaves as a plain array under random operations', async
   t.equal(list.encoding(), 'quicklist', 'every list is a quicklist in Redis 7.0');
 });
 
-t.test('LPUSH/LPOP/RPUSH/RPOP/LINDEX cost stays flat from 1 to 1,000,000 elements', async (t) => {
+t.test('LPUSH/LPOP/RPUSH/RPOP/LINDEX cost stays flat from 1 to 1,000,000 elements', { skip: costsSkip }, async (t) => {
   const ks = new Keyspace();
   const engine = new Engine(ks);
   const ctx: UpdateCtx = { nowMs: 1, seed: 1, db: 0 };

@@ -25,6 +25,13 @@ import { parseScore, parseScoreRange, strtod } from '../src/commands/zsets';
 import type { UpdateCtx } from '../src/engine/exec';
 import type { Reply } from '../src/resp/reply';
 
+/**
+ * Timing measurements are not tests (CI must never depend on timing): the cost-by-size table
+ * runs only with CATENA_COSTS=1. `npm run bench:collections` measures it next to Redis.
+ */
+const costsSkip: string | false = process.env.CATENA_COSTS ? false : 'timing measurement: set CATENA_COSTS=1 (or npm run bench:collections)';
+
+
 const table = buildTable();
 function spec(name: string) {
   const s = table.get(name);
@@ -1017,7 +1024,7 @@ function measure(n: number, ops: number): { zaddUpdate: number; zaddInsert: numb
   return { zaddUpdate, zaddInsert: Number(insertNs) / 1000 / ops, zrange: zrangeUs };
 }
 
-t.test('ZADD and ZRANGE cost grows like log n, not n', async (t) => {
+t.test('ZADD and ZRANGE cost grows like log n, not n', { skip: costsSkip }, async (t) => {
   // The best of three runs: other work on the machine only ever adds time.
   const best = (n: number) => {
     const runs = [0, 1, 2].map(() => measure(n, 10000));
