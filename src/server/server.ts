@@ -194,17 +194,9 @@ export class CatenaServer {
     else if (spec.node !== undefined) reply = spec.node(s, args, this);
     else throw new Error(`command ${spec.name} has no handler`);
     const usec = Number((process.hrtime.bigint() - t0) / 1000n);
-    this.stats.totalCommandsProcessed++;
-    s.commandsProcessed++;
     s.lastCommand = spec.name;
-    const st = this.stats.command(spec.name);
-    st.calls++;
-    st.usec += usec;
-    if (reply instanceof ErrorReply) {
-      st.failedCalls++;
-      this.countErrorReply(reply);
-    }
-    this.slowlog.record(s, args, usec);
+    // An asynchronous reply is counted as a call now; its error, if any, is not known yet.
+    this.recordCall(s, spec, args, reply instanceof Promise ? null : reply, usec);
     // Redis handleClientsBlockedOnKeys: keys this command made ready serve blocked clients now.
     this.blocking.serveReady();
     return reply;
@@ -306,7 +298,7 @@ export class CatenaServer {
     return run(0);
   }
 
-  /** What execute() counts for a command, for commands run inside EXEC. */
+  /** What is counted for every command run (INFO stats, commandstats, errorstats, SLOWLOG), also inside EXEC. */
   private recordCall(s: Session, spec: CommandSpec, args: string[], reply: Reply, usec: number): void {
     this.stats.totalCommandsProcessed++;
     s.commandsProcessed++;
