@@ -9,6 +9,7 @@ import { createClient } from 'redis';
 import { startCatena } from './helpers/catena';
 import { startRedis } from './helpers/redis-oracle';
 import { RawClient } from './helpers/raw-client';
+import { keyspaceEventsOf } from './helpers/scripted';
 import { Vocab } from './helpers/differential';
 import { generate } from './diff/gen-lists';
 import { buildTable } from '../src/commands/table';
@@ -381,29 +382,8 @@ t.test('keyspace events come in Redis order (lpush, lpop, del, lmove...)', async
     ['RPUSH', 'e5', '1'],
     ['LREM', 'e5', '0', '1'],
   ];
-  const run = async (port: number): Promise<string[]> => {
-    const sub = await RawClient.connect(port);
-    const c = await RawClient.connect(port);
-    try {
-      t.equal(await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA'), '+OK\r\n');
-      await c.call('FLUSHALL');
-      sub.send(['PSUBSCRIBE', '__keyevent@0__:*']);
-      await sub.read();
-      for (const cmd of script) await c.call(...cmd);
-      await c.call('PING');
-      const out: string[] = [];
-      for (;;) {
-        const m = await sub.read(300).catch(() => null);
-        if (m === null) break;
-        out.push(m.raw);
-      }
-      await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-      return out;
-    } finally {
-      sub.close();
-      c.close();
-    }
-  };
+  const run = (port: number): Promise<string[]> => keyspaceEventsOf(port, script, 'KEA', '__keyevent@0__:*');
+
   const theirs = await run(redis.port);
   const mine = await run(cat.port);
   t.ok(theirs.length > 20, `Redis sent ${theirs.length} events`);

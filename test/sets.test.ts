@@ -11,6 +11,7 @@ import { createClient } from 'redis';
 import { startCatena } from './helpers/catena';
 import { startRedis } from './helpers/redis-oracle';
 import { RawClient } from './helpers/raw-client';
+import { keyspaceEventsOf } from './helpers/scripted';
 import { Vocab } from './helpers/differential';
 import { generate } from './diff/gen-sets';
 import { buildTable } from '../src/commands/table';
@@ -413,29 +414,8 @@ t.test('keyspace events come in Redis order (new, sadd, srem, spop, smove, *stor
     ['SUNIONSTORE', 'd2', 'nokey'],
     ['SREM', 'a', '1', '2'],
   ];
-  const run = async (port: number): Promise<string[]> => {
-    const sub = await RawClient.connect(port);
-    const c = await RawClient.connect(port);
-    try {
-      t.equal(await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEAn'), '+OK\r\n');
-      await c.call('FLUSHALL');
-      sub.send(['PSUBSCRIBE', '__key*@0__:*']);
-      await sub.read();
-      for (const cmd of script) await c.call(...cmd);
-      await c.call('PING');
-      const out: string[] = [];
-      for (;;) {
-        const m = await sub.read(300).catch(() => null);
-        if (m === null) break;
-        out.push(m.raw);
-      }
-      await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-      return out;
-    } finally {
-      sub.close();
-      c.close();
-    }
-  };
+  const run = (port: number): Promise<string[]> => keyspaceEventsOf(port, script, 'KEAn', '__key*@0__:*');
+
   const theirs = await run(redis.port);
   const mine = await run(cat.port);
   t.ok(theirs.length > 40, `Redis sent ${theirs.length} events`);

@@ -56,3 +56,33 @@ export async function sameAsRedis(t: Test, catenaPort: number, redisPort: number
   t.same(catena, redis, msg);
   return catena;
 }
+
+/**
+ * The keyspace notifications one server sends for `script`: a pattern subscriber on
+ * `pattern`, notify-keyspace-events set to `flags`, the commands run one by one, then every
+ * message received until the subscriber has been quiet for 300 ms. Resets the flags after.
+ */
+export async function keyspaceEventsOf(port: number, script: string[][], flags: string, pattern: string): Promise<string[]> {
+  const sub = await RawClient.connect(port);
+  const c = await RawClient.connect(port);
+  try {
+    const ok = await c.call('CONFIG', 'SET', 'notify-keyspace-events', flags);
+    if (ok !== '+OK\r\n') throw new Error(`CONFIG SET notify-keyspace-events ${flags}: ${ok}`);
+    await c.call('FLUSHALL');
+    sub.send(['PSUBSCRIBE', pattern]);
+    await sub.read();
+    for (const cmd of script) await c.call(...cmd);
+    await c.call('PING');
+    const out: string[] = [];
+    for (;;) {
+      const m = await sub.read(300).catch(() => null);
+      if (m === null) break;
+      out.push(m.raw);
+    }
+    await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+    return out;
+  } finally {
+    sub.close();
+    c.close();
+  }
+}
