@@ -20,11 +20,19 @@ export interface ApplyResult {
 
 export class Engine {
   readonly stats = new EngineStats();
+  /** Whether updates record keyspace events (the node turns this off when no one subscribes to them). */
+  eventsWanted = true;
   constructor(readonly ks: Keyspace) {}
+
+  private exec(ctx: UpdateCtx): Exec {
+    const x = new Exec(this.ks, this.stats, ctx);
+    x.eventsWanted = this.eventsWanted;
+    return x;
+  }
 
   /** Run one data command. */
   apply(spec: CommandSpec, args: string[], ctx: UpdateCtx): ApplyResult {
-    const x = new Exec(this.ks, this.stats, ctx);
+    const x = this.exec(ctx);
     const reply = this.run(x, spec, args);
     return { reply, effects: x.effects, events: x.events };
   }
@@ -34,7 +42,7 @@ export class Engine {
    * `select` entries change the database for the commands after them, as SELECT in MULTI does.
    */
   applyBatch(items: Array<{ spec: CommandSpec; args: string[] } | { select: number }>, ctx: UpdateCtx): ApplyResult & { replies: Reply[] } {
-    const x = new Exec(this.ks, this.stats, ctx);
+    const x = this.exec(ctx);
     const replies: Reply[] = [];
     for (const item of items) {
       if ('select' in item) x.selectDb(item.select);
@@ -56,7 +64,7 @@ export class Engine {
    * agree.
    */
   expireKeys(db: number, keys: string[], ctx: UpdateCtx): ApplyResult {
-    const x = new Exec(this.ks, this.stats, { ...ctx, db });
+    const x = this.exec({ ...ctx, db });
     x.writable = true;
     let n = 0;
     for (const k of keys) {
@@ -74,7 +82,7 @@ export class Engine {
    * activeExpireHashFieldsPerCycle), each deletion an `hdel` effect; a hash left empty goes.
    */
   expireHashFields(db: number, keys: string[], ctx: UpdateCtx): ApplyResult {
-    const x = new Exec(this.ks, this.stats, { ...ctx, db });
+    const x = this.exec({ ...ctx, db });
     x.writable = true;
     const n = expireHashFields(x, keys, activeExpireHashFieldsPerCycle);
     return { reply: n, effects: x.effects, events: x.events };

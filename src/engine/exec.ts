@@ -43,7 +43,13 @@ export class Exec {
   db: Db;
   dbIndex: number;
   nowMs: number;
-  rng: Rng;
+  private rngState: Rng | null = null;
+  private readonly seed: number;
+  /**
+   * False when nothing consumes keyspace events (no notify-keyspace-events flags): notify()
+   * then allocates nothing. Events never affect state or replies, so replicas may differ here.
+   */
+  eventsWanted = true;
   /** True when the running command may write (its spec has the write flag). */
   writable = false;
   effects: Effect[] = [];
@@ -57,7 +63,13 @@ export class Exec {
     this.db = ks.db(ctx.db);
     this.dbIndex = ctx.db;
     this.nowMs = ctx.nowMs;
-    this.rng = new Rng(ctx.seed);
+    this.seed = ctx.seed;
+  }
+
+  /** The update's random source, seeded from ctx (made on first use: most commands draw nothing). */
+  get rng(): Rng {
+    if (this.rngState === null) this.rngState = new Rng(this.seed);
+    return this.rngState;
   }
 
   selectDb(index: number): void {
@@ -164,7 +176,7 @@ export class Exec {
   }
 
   notify(event: string, key: string, cls: string, dbIndex: number = this.dbIndex): void {
-    this.events.push({ db: dbIndex, key, event, cls });
+    if (this.eventsWanted) this.events.push({ db: dbIndex, key, event, cls });
   }
 
   /** Value as a string, `null` for missing, or `false` when the key holds another type. */

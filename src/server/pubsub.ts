@@ -139,8 +139,11 @@ export class PubSub {
   constructor(readonly server: CatenaServer) {
     const param = 'notify-keyspace-events';
     this.notifyFlags = parseKeyspaceEventFlags(server.config.get(param)) ?? 0;
+    server.engine.eventsWanted = this.notifyFlags !== 0;
     server.config.onChange(param, (_canonical, given) => {
       this.notifyFlags = parseKeyspaceEventFlags(given) ?? 0;
+      // Engine updates skip building events nobody would receive.
+      server.engine.eventsWanted = this.notifyFlags !== 0;
     });
   }
 
