@@ -10,6 +10,8 @@ import { Rng } from '../../src/engine/rng';
 import { RawClient, type RawReply } from './raw-client';
 import { startCatena, type CatenaHandle } from './catena';
 import { startRedis } from './redis-oracle';
+import { SetReply, type Reply } from '../../src/resp/reply';
+import type { Exec } from '../../src/engine/exec';
 
 export interface DiffCommand {
   args: string[];
@@ -174,4 +176,40 @@ export function differentialSuite(tap: Test, s: FamilySuite): void {
       s.after?.(t, catena);
     });
   }
+}
+
+/**
+ * Negative control for a family whose replies are compared order-insensitively where Redis's
+ * order is a hash table's: a node whose `command` reverses its reply must still be caught,
+ * proving the comparison is exact where Redis's order is defined (listpack, intset).
+ */
+export function reversedOrderIsCaught(tap: Test, o: { family: string; command: string; generate: (v: Vocab, i: number) => DiffCommand }): void {
+  tap.test(`negative control: ${o.command.toUpperCase()} answering in reverse order is caught`, async (t) => {
+    const redis = await startRedis(t);
+    if (redis === null) {
+      t.plan(0, 'no Redis to compare with: set REDIS_URL or install redis-server');
+      return;
+    }
+    const catena = await startCatena(t);
+    const spec = catena.server.table.get(o.command) as { data: (x: Exec, args: string[]) => Reply };
+    const real = spec.data;
+    spec.data = (x, args) => {
+      const r = real(x, args);
+      if (Array.isArray(r)) return [...r].reverse();
+      if (r instanceof SetReply) return new SetReply([...r.items].reverse());
+      return r;
+    };
+    const r = await runDifferential(t, {
+      label: `broken ${o.family}`,
+      catenaPort: catena.port,
+      redisPort: redis.port,
+      redisHost: redis.host,
+      seed: 0x0bad,
+      count: 5000,
+      proto: 2,
+      generate: o.generate,
+      expectMismatch: true,
+    });
+    t.equal(r.mismatches, 1, `the reversed reply was found (after ${r.sent} commands)`);
+  });
 }
