@@ -116,8 +116,11 @@ export class ZSetValue implements CollectionValue {
 
   canonical(): string[] {
     const out: string[] = [];
+    // -0 is written as 0: a small sorted set (listpack) cannot hold -0, so a replica that
+    // reloads a shrunk skiplist zset has 0 where its peer has -0, as Redis after an RDB
+    // reload does (docs/compatibility.md); the digest treats them as the same data.
     this.forEach((m, s) => {
-      out.push(m, formatDouble(s));
+      out.push(m, formatDouble(s === 0 ? 0 : s));
     });
     return out;
   }
