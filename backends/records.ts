@@ -92,15 +92,17 @@ export class LoadBuilder {
     let m = members;
     let s = scores;
     if (scores.some((x) => Object.is(x, -0))) {
-      m = [];
-      s = [];
+      const keptMembers: string[] = [];
+      const keptScores: number[] = [];
       for (let i = 0; i < members.length; i++) {
         if (Object.is(scores[i], -0)) this.negativeZeros.push(members[i] as string);
         else {
-          m.push(members[i] as string);
-          s.push(scores[i] as number);
+          keptMembers.push(members[i] as string);
+          keptScores.push(scores[i] as number);
         }
       }
+      m = keptMembers;
+      s = keptScores;
     }
     this.split(m.length, (from, to) => this.push({ op: 'zadd', db, key, members: m.slice(from, to), scores: s.slice(from, to) }, to - from));
   }
