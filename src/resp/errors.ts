@@ -167,5 +167,9 @@ export const err = {
   libraryNotFound: e('ERR Library not found'),
   monitorDenyBlocking: e("ERR MONITOR isn't allowed for DENY BLOCKING client"),
   tryAgain: (why: string) => e(`TRYAGAIN ${why}`),
+  /** Catena: the backend refused the last batch; it is retried, and writes are refused meanwhile. */
+  backendDown: (reason: string) => e(`TRYAGAIN Backend unavailable, the write was not applied: ${reason}`),
+  /** Catena: too many updates wait for the backend (pendingUpdatesMax). */
+  backendBusy: e('TRYAGAIN Too many writes waiting for the backend, the write was not applied'),
   crossSlot: e("CROSSSLOT Keys in request don't hash to the same slot"),
 } as const;

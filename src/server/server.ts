@@ -27,6 +27,9 @@ import { Slowlog } from './slowlog';
 import { Blocking } from './blocking';
 import { activeExpireKeysPerCycle, activeExpirePeriodMs, activeExpireHashKeysPerCycle } from '../limits';
 import { HashFieldExpiryIndex } from '../engine/types/hash';
+import { keyIndexes } from '../commands/spec';
+import { applyEffect, type Effect } from '../engine/effects';
+import type { Durability } from './durability';
 
 export interface ServerOptions {
   port: number;
@@ -36,6 +39,8 @@ export interface ServerOptions {
   config?: Record<string, string>;
   /** Print log lines (default true; tests pass false). */
   log?: boolean;
+  /** Where updates are made durable (default: none, like `--backend memory`); see durability.ts. */
+  durability?: Durability;
 }
 
 /** Commands that run immediately even inside MULTI (Redis processCommand). */
@@ -73,6 +78,8 @@ export class CatenaServer {
   private expireTimer: NodeJS.Timeout | null = null;
   private readonly expireCursors = new WeakMap<object, Iterator<[string, number]>>();
   private readonly logEnabled: boolean;
+  /** The backend's durability pipeline, or null when nothing is persisted. */
+  readonly durability: Durability | null;
   /** True while EXEC runs its queue (Redis server.in_exec, CLIENT_DENY_BLOCKING): blocking commands must answer at once. */
   inExec = false;
 
@@ -89,6 +96,21 @@ export class CatenaServer {
     this.watches = new Watches(this);
     this.slowlog = new Slowlog(this);
     this.logEnabled = options.log ?? true;
+    this.durability = options.durability ?? null;
+  }
+
+  /**
+   * A restarted node's keyspace, from its backend (before listen): the stored effects
+   * replayed by the reference semantics. Returns the number of keys loaded.
+   */
+  async load(stream: AsyncIterable<readonly Effect[]>): Promise<number> {
+    for await (const chunk of stream) {
+      for (const e of chunk) applyEffect(this.ks, e);
+      this.hashFieldExpiry.observe(this.ks, chunk);
+    }
+    let keys = 0;
+    for (const d of this.ks.dbs) keys += d.size;
+    return keys;
   }
 
   log(line: string): void {
@@ -125,6 +147,8 @@ export class CatenaServer {
     this.listener = null;
     for (const s of [...this.sessions.values()]) s.destroy();
     if (srv) await new Promise<void>((resolve) => srv.close(() => resolve()));
+    // Everything applied in memory reaches the backend before it closes.
+    if (this.durability !== null) await this.durability.close();
   }
 
   private accept(sock: net.Socket): void {
@@ -169,7 +193,37 @@ export class CatenaServer {
       s.multi.push({ spec, args });
       return QUEUED;
     }
-    return this.execute(s, spec, args);
+    const d = this.durability;
+    if (d !== null && (spec.isWrite || spec.name === 'exec')) {
+      const refused = d.refusal();
+      if (refused !== null && (spec.isWrite || (s.multi ?? []).some((q) => q.spec.isWrite))) return this.reject(s, spec, refused);
+    }
+    const reply = this.execute(s, spec, args);
+    return d === null ? reply : this.durableReply(d, s.db, spec, args, reply);
+  }
+
+  /**
+   * Sync durability: a reply that may depend on an update not yet durable waits for it (a
+   * write's own update; for a read, the last unlanded update of its keys; for keyless data
+   * commands and EXEC, every update so far). Node commands that read no data go at once.
+   */
+  private durableReply(d: Durability, db: number, spec: CommandSpec, args: string[], reply: Reply | Promise<Reply>): Reply | Promise<Reply> {
+    if (d.mode !== 'sync') return reply;
+    const keyed = spec.data !== undefined;
+    if (!keyed && spec.name !== 'exec') return reply;
+    const barrier = (): bigint => {
+      if (!keyed) return d.barrierFor(db, null);
+      const idx = keyIndexes(spec, args);
+      return d.barrierFor(db, idx.length === 0 ? null : idx.map((i) => args[i] as string));
+    };
+    if (reply instanceof Promise) {
+      return reply.then((r) => {
+        const b = barrier();
+        return b === 0n ? r : d.whenDurable(b).then(() => r);
+      });
+    }
+    const b = barrier();
+    return b === 0n ? reply : d.whenDurable(b).then(() => reply);
   }
 
   private reject(s: Session, spec: CommandSpec | null, e: ErrorReply): ErrorReply {
@@ -315,6 +369,7 @@ export class CatenaServer {
 
   /** After an update: touch WATCHed keys, send keyspace notifications. */
   afterUpdate(r: ApplyResult): void {
+    if (r.effects.length > 0 && this.durability !== null) this.durability.record(r.effects);
     if (r.effects.length > 0) this.watches.touch(r.effects);
     if (r.events.length > 0) this.pubsub.keyEvents(r.events);
     if (r.effects.length > 0) this.blocking.signal(r.effects);
