@@ -75,7 +75,7 @@ t.test('group commit: concurrent pipelined writes share backend batches', async 
   const clients = await Promise.all(Array.from({ length: 10 }, () => RawClient.connect(n.port)));
   t.teardown(() => clients.forEach((c) => c.close()));
   const perClient = 100;
-  clients.forEach((c, i) => c.send(...Array.from({ length: perClient }, (_, j) => ['INCR', `c${i % 3}`]), ['SET', `done${i}`, String(j0(i))]));
+  clients.forEach((c, i) => c.send(...Array.from({ length: perClient }, () => ['INCR', `c${i % 3}`]), ['SET', `done${i}`, String(j0(i))]));
   for (const c of clients) for (let j = 0; j <= perClient; j++) await c.read();
   const updates = clients.length * (perClient + 1);
   t.equal(await b.appliedSeq(), BigInt(updates), 'every update is durable');
