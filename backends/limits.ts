@@ -58,10 +58,10 @@ export const redisConnectTimeoutMs = 1000;
 
 /**
  * A Redis command without an answer for this long fails as unavailable (a hung or paused
- * server). Generous: one batch of batchEffectsMax effects, or a SWAPDB/FLUSHDB script that
- * walks a database, may legitimately take seconds.
+ * server, a lost network). Not shorter: a SWAPDB/FLUSHDB script that walks a big database
+ * may take seconds (the batch then counts as unknown, settled by reading its sequence number).
  */
-export const redisCommandTimeoutMs = 10_000;
+export const redisCommandTimeoutMs = 5000;
 
 /** Background reconnects to Redis: attempt n waits min(n * step, max) ms. */
 export const redisReconnectStepMs = 50;
