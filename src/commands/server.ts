@@ -579,8 +579,6 @@ export const commands: CommandDef[] = [
   { name: 'bgsave', node: () => err.notImplemented('BGSAVE') },
   { name: 'bgrewriteaof', node: () => err.notImplemented('BGREWRITEAOF') },
   { name: 'role', node: () => ['master', 0, []] },
-  { name: 'readonly', node: () => err.clusterDisabled },
-  { name: 'readwrite', node: () => err.clusterDisabled },
   {
     // A standalone Redis has no replica to acknowledge: 0, after the timeout when more are asked for.
     name: 'wait',

@@ -18,6 +18,7 @@ import { commands as bitmapCommands } from './bitmaps';
 import { commands as hyperloglogCommands } from './hyperloglog';
 import { commands as hashCommands } from './hashes';
 import { commands as setCommands } from './sets';
+import { commands as clusterCommands } from './cluster';
 
 export const families: Record<string, CommandDef[]> = {
   strings: stringCommands,
@@ -32,6 +33,7 @@ export const families: Record<string, CommandDef[]> = {
   hyperloglog: hyperloglogCommands,
   hashes: hashCommands,
   sets: setCommands,
+  cluster: clusterCommands,
 };
 
 interface RedisMeta {

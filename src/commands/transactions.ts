@@ -15,6 +15,7 @@ export function discardTransaction(s: Session, server: CatenaServer): void {
   s.multiFailed = false;
   s.watchDirty = false;
   server.watches.unwatchAll(s);
+  server.cluster?.dropWatch(s);
 }
 
 /**
@@ -58,8 +59,10 @@ export const commands: CommandDef[] = [
         discardTransaction(s, server);
         return reply;
       }
+      // In a cluster, WATCH lives with the router; EXEC takes it along to the head.
+      const clusterWatch = server.cluster?.takeWatch(s);
       discardTransaction(s, server);
-      return server.execTransaction(s, queued, nowMs);
+      return server.execTransaction(s, queued, nowMs, clusterWatch);
     },
   },
   {

@@ -44,6 +44,11 @@ export interface BlockingDef {
 
 const defs = new Map<string, BlockingDef>();
 
+/** The blocking definition of a command (lower-case name), if it blocks. */
+export function blockingDefOf(name: string): BlockingDef | undefined {
+  return defs.get(name);
+}
+
 /** Declare `name` (lower case, a data command with the `blocking` flag) as blocking. */
 export function registerBlocking(name: string, def: BlockingDef): void {
   if (defs.has(name)) throw new Error(`blocking command ${name} registered twice`);

@@ -555,7 +555,7 @@ export const paramDefs: ParamDef[] = [
 ];
 
 /** The parameters behind the keyspace's encoding thresholds (Keyspace.encoding). */
-const encodingParams: Array<[string, keyof EncodingLimits]> = [
+export const encodingParams: Array<[string, keyof EncodingLimits]> = [
   ['hash-max-listpack-entries', 'hashMaxListpackEntries'],
   ['hash-max-listpack-value', 'hashMaxListpackValue'],
   ['set-max-intset-entries', 'setMaxIntsetEntries'],

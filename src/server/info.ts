@@ -385,6 +385,7 @@ function sectionText(server: CatenaServer, name: Section): string {
         ['repl_backlog_size', server.config.get('repl-backlog-size')],
         ['repl_backlog_first_byte_offset', 0],
         ['repl_backlog_histlen', 0],
+        ...(server.cluster === null ? [] : server.cluster.infoLines().map((l): [string, string] => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)])),
       ]);
     case 'cpu': {
       const cpu = process.cpuUsage();
@@ -422,7 +423,7 @@ function sectionText(server: CatenaServer, name: Section): string {
       // Catena keeps no per-command latency histograms (documented in docs/config.md).
       return lines('Latencystats', []);
     case 'cluster':
-      return lines('Cluster', [['cluster_enabled', 0]]);
+      return lines('Cluster', [['cluster_enabled', server.cluster === null ? 0 : 1]]);
     case 'keyspace': {
       const fields: Array<[string, string]> = [];
       server.ks.dbs.forEach((db, i) => {

@@ -19,7 +19,7 @@ import { err } from '../resp/errors';
 import { Session, type QueuedCommand } from './session';
 import { execRejected } from '../commands/transactions';
 import { ConfigRegistry } from './config';
-import { bindEncodingLimits, paramDefs } from './config-params';
+import { bindEncodingLimits, encodingParams, paramDefs } from './config-params';
 import { ServerStats } from './stats';
 import { PubSub } from './pubsub';
 import { Watches } from './watch';
@@ -30,6 +30,7 @@ import { HashFieldExpiryIndex } from '../engine/types/hash';
 import { keyIndexes } from '../commands/spec';
 import { applyEffect, type Effect } from '../engine/effects';
 import type { Durability } from './durability';
+import type { ClusterNode, ClusterWatch } from '../cluster/node';
 
 export interface ServerOptions {
   port: number;
@@ -41,7 +42,12 @@ export interface ServerOptions {
   log?: boolean;
   /** Where updates are made durable (default: none, like `--backend memory`); see durability.ts. */
   durability?: Durability;
+  /** In a cluster: the router and chains of this node (src/cluster/node.ts); started by listen(). */
+  cluster?: ClusterNode;
 }
+
+/** CONFIG parameters the engine's results depend on (a cluster replicates their changes through every chain). */
+const engineParamNames = new Set(encodingParams.map(([name]) => name));
 
 /** Commands that run immediately even inside MULTI (Redis processCommand). */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -80,6 +86,8 @@ export class CatenaServer {
   private readonly logEnabled: boolean;
   /** The backend's durability pipeline, or null when nothing is persisted. */
   readonly durability: Durability | null;
+  /** This node's cluster router and chains, or null for a single node. */
+  readonly cluster: ClusterNode | null;
   /** True while EXEC runs its queue (Redis server.in_exec, CLIENT_DENY_BLOCKING): blocking commands must answer at once. */
   inExec = false;
 
@@ -97,6 +105,7 @@ export class CatenaServer {
     this.slowlog = new Slowlog(this);
     this.logEnabled = options.log ?? true;
     this.durability = options.durability ?? null;
+    this.cluster = options.cluster ?? null;
   }
 
   /**
@@ -127,6 +136,7 @@ export class CatenaServer {
   }
 
   async listen(): Promise<void> {
+    if (this.cluster !== null) await this.cluster.start(this);
     const srv = net.createServer((sock) => this.accept(sock));
     this.listener = srv;
     await new Promise<void>((resolve, reject) => {
@@ -149,6 +159,7 @@ export class CatenaServer {
     if (srv) await new Promise<void>((resolve) => srv.close(() => resolve()));
     // Everything applied in memory reaches the backend before it closes.
     if (this.durability !== null) await this.durability.close();
+    if (this.cluster !== null) await this.cluster.close();
   }
 
   private accept(sock: net.Socket): void {
@@ -245,8 +256,11 @@ export class CatenaServer {
     // performance.now(): sub-microsecond resolution without a BigInt per command.
     const t0 = performance.now();
     let reply: Reply | Promise<Reply>;
-    if (spec.data !== undefined) reply = this.blocking.handles(spec) ? this.blocking.run(s, spec, args) : this.applyData(s.db, spec, args);
-    else if (spec.node !== undefined) reply = spec.node(s, args, this);
+    const cluster = this.cluster;
+    if (spec.data !== undefined) {
+      if (cluster !== null) reply = cluster.data(s, spec, args);
+      else reply = this.blocking.handles(spec) ? this.blocking.run(s, spec, args) : this.applyData(s.db, spec, args);
+    } else if (spec.node !== undefined) reply = (cluster !== null ? this.clusterNodeCommand(cluster, s, spec, args) : undefined) ?? spec.node(s, args, this);
     else throw new Error(`command ${spec.name} has no handler`);
     const usec = Math.floor((performance.now() - t0) * 1000);
     s.lastCommand = spec.name;
@@ -255,6 +269,34 @@ export class CatenaServer {
     // Redis handleClientsBlockedOnKeys: keys this command made ready serve blocked clients now.
     this.blocking.serveReady();
     return reply;
+  }
+
+  /** Node commands that act on data differently in a cluster (WATCH, PUBLISH); undefined for the rest. */
+  private clusterNodeCommand(c: ClusterNode, s: Session, spec: CommandSpec, args: string[]): Reply | Promise<Reply> | undefined {
+    switch (spec.name) {
+      case 'watch':
+        return s.multi !== null ? err.watchInMulti : c.watch(s, args.slice(1));
+      case 'unwatch':
+        c.dropWatch(s);
+        return undefined;
+      case 'publish':
+        return c.publish(args[1] as string, args[2] as string, false);
+      case 'spublish':
+        return c.publish(args[1] as string, args[2] as string, true);
+      case 'config|set': {
+        const node = spec.node as NonNullable<CommandSpec['node']>;
+        const r = node(s, args, this);
+        if (r instanceof Promise || r instanceof ErrorReply) return r;
+        const pairs: Array<[string, string]> = [];
+        for (let i = 2; i + 1 < args.length; i += 2) {
+          const name = (args[i] as string).toLowerCase();
+          if (engineParamNames.has(name)) pairs.push([name, this.config.get(name)]);
+        }
+        return pairs.length === 0 ? r : c.replicateEngineConfig(s, pairs);
+      }
+      default:
+        return undefined;
+    }
   }
 
   /** A fresh ctx for an update originating here (DESIGN: ctx chosen once, at the head). */
@@ -280,7 +322,8 @@ export class CatenaServer {
    * Only a node command that answers asynchronously makes the rest wait (atomicity then
    * holds for each synchronous stretch only).
    */
-  execTransaction(s: Session, queued: QueuedCommand[], nowMs: number): Reply | Promise<Reply> {
+  execTransaction(s: Session, queued: QueuedCommand[], nowMs: number, clusterWatch?: ClusterWatch | 'crossslot'): Reply | Promise<Reply> {
+    if (this.cluster !== null) return this.cluster.execTransaction(s, queued, clusterWatch);
     const replies: Reply[] = new Array<Reply>(queued.length).fill(null);
     const seed = (Math.random() * 4294967296) >>> 0;
     let batches = 0;
