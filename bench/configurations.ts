@@ -4,7 +4,10 @@
  * it a `start` that returns the node clients talk to (for a cluster: any node, with
  * `cluster: true` so redis-benchmark follows MOVED redirections with --cluster).
  */
-import { startCatenaServer, startRedisServer, type ServerProcess } from './procs';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startCatenaCluster, startCatenaServer, startRedisServer, type ClusterProcesses, type ServerProcess } from './procs';
 
 /** A running system under test: where clients connect, its processes, how to stop it. */
 export interface Target {
@@ -45,6 +48,34 @@ export const redisBaseline: Configuration = {
   start: async () => single(await startRedisServer()),
 };
 
+/** A node with a store in a fresh temp dir / prefix / schema, removed (dir) when it stops. */
+function withTempDir(p: () => Promise<Target>, dir: string): () => Promise<Target> {
+  return async () => {
+    const t = await p();
+    return {
+      ...t,
+      stop: async () => {
+        await t.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  };
+}
+
+function cluster(c: ClusterProcesses): Target {
+  const first = c.nodes[0] as ServerProcess;
+  return {
+    host: first.host,
+    port: first.port,
+    // Every node serves every key (no MOVED): redis-benchmark talks to one node, as a plain client would.
+    cluster: false,
+    pids: c.nodes.map((n) => n.pid),
+    alive: () => c.nodes.every((n) => n.alive()),
+    output: () => c.nodes.map((n) => n.output()).join('\n'),
+    stop: c.stop,
+  };
+}
+
 /** Catena configurations, in report order. */
 export const catenaConfigurations: readonly Configuration[] = [
   {
@@ -55,31 +86,22 @@ export const catenaConfigurations: readonly Configuration[] = [
   {
     id: 'single-fs-sync',
     title: 'Catena, single node, fs backend (sync)',
-    start: null,
-    unavailable: 'not available yet (the fs backend does not exist)',
+    start: async (o) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catena-bench-fs-'));
+      return withTempDir(async () => single(await startCatenaServer(o.nodeArgs ?? [], ['--backend', 'fs', '--dir', dir, '--durability', 'sync'])), dir)();
+    },
   },
   {
     id: 'cluster3-memory',
-    title: 'Catena, 3-node cluster, in-memory',
-    start: null,
-    unavailable: 'not available yet (`catena cluster` does not exist)',
+    title: 'Catena, 3-node cluster (R=3), in-memory',
+    start: async (o) => cluster(await startCatenaCluster(3, o.nodeArgs ?? [])),
   },
   {
     id: 'cluster3-fs-sync',
-    title: 'Catena, 3-node cluster, fs backend (sync)',
-    start: null,
-    unavailable: 'not available yet (cluster and fs backend do not exist)',
-  },
-  {
-    id: 'single-postgres',
-    title: 'Catena, single node, postgres backend',
-    start: null,
-    unavailable: 'not available yet (the postgres backend does not exist)',
-  },
-  {
-    id: 'single-redis',
-    title: 'Catena, single node, redis backend',
-    start: null,
-    unavailable: 'not available yet (the redis backend does not exist)',
+    title: 'Catena, 3-node cluster (R=3), fs backend (sync)',
+    start: async (o) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catena-bench-cfs-'));
+      return withTempDir(async () => cluster(await startCatenaCluster(3, o.nodeArgs ?? [], ['--backend', 'fs', '--dir', dir, '--durability', 'sync'])), dir)();
+    },
   },
 ];

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { RespConnection } from './resp-client';
 
 const children = new Set<ChildProcess>();
@@ -159,13 +160,14 @@ async function startServer(name: string, cmd: string, args: (port: number) => st
 }
 
 /** A throw-away redis-server: loopback only, no persistence, its own temporary directory. */
-export async function startRedisServer(): Promise<ServerProcess> {
+export async function startRedisServer(appendfsync: 'no-aof' | 'always' | 'everysec' = 'no-aof'): Promise<ServerProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catena-bench-redis-'));
+  const persistence = appendfsync === 'no-aof' ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', appendfsync];
   const srv = await startServer('redis-server', 'redis-server', (port) => [
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--save', '',
-    '--appendonly', 'no',
+    ...persistence,
     '--dir', dir,
     '--logfile', '',
   ]);
@@ -190,4 +192,62 @@ export function repoRoot(): string {
 export async function startCatenaServer(nodeArgs: string[] = [], serverArgs: string[] = [], name = 'catena'): Promise<ServerProcess> {
   const bin = path.join(repoRoot(), 'bin', 'catena.js');
   return startServer(name, process.execPath, (port) => [...nodeArgs, bin, 'server', '--port', String(port), '--quiet', ...serverArgs]);
+}
+
+/** A cluster started for a benchmark: its node processes (clients use the first). */
+export interface ClusterProcesses {
+  nodes: ServerProcess[];
+  stop(): Promise<void>;
+}
+
+/**
+ * N Catena nodes as one cluster (`catena server --node-id nI --cluster FILE`), on free ports,
+ * with a cluster file and a random secret in a temp dir that `stop` removes. `serverArgs`
+ * go to every node (e.g. `--backend fs --dir D`: each node keeps its chains under D/<node>).
+ */
+export async function startCatenaCluster(n: number, nodeArgs: string[] = [], serverArgs: string[] = []): Promise<ClusterProcesses> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catena-bench-cluster-'));
+  const nodes = [];
+  for (let i = 1; i <= n; i++) nodes.push({ id: `n${i}`, host: '127.0.0.1', port: await freePort(), peerHost: '127.0.0.1', peerPort: await freePort() });
+  const file = path.join(dir, 'cluster.json');
+  fs.writeFileSync(file, JSON.stringify({ epoch: 1, replication: Math.min(3, n), vnodes: 64, nodes }, null, 2));
+  const secret = path.join(dir, 'secret');
+  fs.writeFileSync(secret, randomBytes(32).toString('hex'), { mode: 0o600 });
+  const bin = path.join(repoRoot(), 'bin', 'catena.js');
+  const started: ServerProcess[] = [];
+  const children: ChildProcess[] = [];
+  const lines: string[] = [];
+  try {
+    for (const node of nodes) {
+      const args = [...nodeArgs, bin, 'server', '--node-id', node.id, '--cluster', file, '--cluster-secret-file', secret, '--quiet', ...serverArgs.map((a) => a.replace('{node}', node.id))];
+      const c = spawnTracked(process.execPath, args);
+      children.push(c);
+      c.stdout?.on('data', (d: Buffer) => tail(lines, d.toString('utf8')));
+      c.stderr?.on('data', (d: Buffer) => tail(lines, d.toString('utf8')));
+    }
+    for (const [i, node] of nodes.entries()) {
+      const c = children[i] as ChildProcess;
+      await waitReady(c, `catena-${node.id}`, node.port, () => lines.join('\n'));
+      started.push({
+        name: `catena-${node.id}`,
+        host: '127.0.0.1',
+        port: node.port,
+        pid: c.pid as number,
+        alive: () => c.exitCode === null && c.signalCode === null,
+        output: () => lines.join('\n'),
+        stop: () => stopChild(c),
+      });
+    }
+  } catch (e) {
+    for (const c of children) await stopChild(c, 'SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    nodes: started,
+    stop: async () => {
+      await Promise.all(children.map((c) => stopChild(c)));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { durabilityPhase, renderDurability } from './durability';
 import { catenaConfigurations, redisBaseline, type Configuration, type Target } from './configurations';
 import { runFixedRate } from './latency';
 import { measureMemory, memoryDatasets } from './memory';
@@ -28,7 +29,9 @@ const USAGE = `Usage: catena bench [options]
 
 Benchmark Catena against a real redis-server on this machine (redis-benchmark for
 throughput, an open-loop client for latency at a fixed load, RSS for memory) and write
-docs/benchmarks.md and docs/benchmarks.svg. Needs redis-server and redis-benchmark
+docs/benchmarks.md and docs/benchmarks.svg; then SET throughput per storage backend in sync
+and async durability next to redis-server with appendfsync always/everysec, written to
+docs/durability-bench.md. Needs redis-server and redis-benchmark
 (Debian/Ubuntu: sudo apt-get install redis-server redis-tools). Takes under 10 minutes.
 
 Options:
@@ -37,7 +40,7 @@ Options:
   --reps <n>           Repetitions per cell (default 3; 1 with --quick)
   --only <list>        Throughput workloads, comma-separated (e.g. SET,GET)
   --configs <list>     Catena configurations, comma-separated ids (default: all available)
-  --skip <list>        Phases to skip: throughput, latency, memory
+  --skip <list>        Phases to skip: throughput, latency, memory, durability
   --out <file.md>      Report path (default docs/benchmarks.md); the SVG goes next to it
   --profile            Instead: profile one Catena node under SET/GET load (node --cpu-prof)
                        and print the functions with the most self time
@@ -412,6 +415,14 @@ export async function runBench(argv: string[]): Promise<number> {
     for (const s of systems) await s.stop();
   }
   if (!skip.has('memory')) results.memory = await memoryPhase(chosen, quick);
+  if (!skip.has('durability')) {
+    const cells = await durabilityPhase(quick, log);
+    const file = quick && values.out === undefined ? path.join(root, 'bench-results', 'durability-bench-quick.md') : path.join(path.dirname(outMd), 'durability-bench.md');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const header = `Run ${machine.date}: ${machine.cpu} × ${machine.cores}, ${machine.os}, Node ${machine.node}, ${machine.redisServer.split(' sha=')[0]}, Catena ${machine.catena}.`;
+    fs.writeFileSync(file, renderDurability(cells, header));
+    log(`wrote ${path.relative(root, file)}`);
+  }
   results.elapsedSeconds = (Date.now() - t0) / 1000;
   machine.loadAvgEnd = os.loadavg()[0] as number;
 

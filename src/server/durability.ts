@@ -86,8 +86,17 @@ export class Durability {
 
   /** Record one update's effects (in the order updates were applied); returns its seq. */
   record(effects: Effect[]): bigint {
+    return this.recordAt(this.lastSeq + 1n, effects);
+  }
+
+  /**
+   * Record the update numbered `seq` by someone else (a chain's head), effects or none: the
+   * backend's applied sequence number then follows the chain's, which recovery relies on.
+   */
+  recordAt(seq: bigint, effects: Effect[]): bigint {
     if (this.closed) throw new Error('update recorded after the node closed its backend');
-    const seq = ++this.lastSeq;
+    if (seq <= this.lastSeq) throw new Error(`update ${seq} recorded after ${this.lastSeq}`);
+    this.lastSeq = seq;
     this.pending.push({ seq, effects });
     for (const e of effects) {
       if ('key' in e) {
