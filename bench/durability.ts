@@ -94,7 +94,8 @@ function systems(): SystemDef[] {
 
 async function dropSchema(schema: string): Promise<void> {
   const pgp = (await import('pg-promise')).default();
-  const db = pgp(await postgresUrl());
+  const { postgresUrlWithUser } = await import('../backends/postgres/store');
+  const db = pgp(postgresUrlWithUser(await postgresUrl()));
   try {
     await db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [schema]);
   } finally {
@@ -147,7 +148,11 @@ export async function durabilityPhase(quick: boolean, log: (line: string) => voi
       }
     } finally {
       await started.srv.stop();
-      await started.cleanup();
+      try {
+        await started.cleanup();
+      } catch (e) {
+        log(`durability ${def.id}: cleanup failed: ${(e as Error).message}`);
+      }
     }
   }
   return cells;
