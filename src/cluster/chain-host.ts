@@ -32,6 +32,18 @@ export const expireCommand = '\u0000expire';
 /** CONFIG SET of engine parameters, applied by every replica at the same point of the stream: [name, value, ...]. */
 export const configCommand = '\u0000config';
 
+/** A blocked request (BLPOP & co.) parked at the head of its chain, waiting for its keys. */
+export interface ParkedRequest {
+  host: ChainHost;
+  db: number;
+  args: string[];
+  keys: string[];
+  /** The value type that can serve it. */
+  type: string;
+  origin: Origin;
+  timer: NodeJS.Timeout | null;
+}
+
 export interface ChainHostDeps {
   self: NodeId;
   table: Map<string, CommandSpec>;
@@ -68,6 +80,8 @@ export class ChainHost {
    */
   private readonly touched = new Map<string, number>();
   private touchedFloor = 0;
+  /** Head only: blocked requests waiting per (db, key), in arrival order (the node parks and serves them). */
+  readonly parked = new Map<string, ParkedRequest[]>();
 
   constructor(
     readonly chain: ChainId,

@@ -52,9 +52,6 @@ export const inboundLinksMax = 256;
 /** A request forwarded to another node (a write to a head, a read to a tail) is answered -TRYAGAIN after this long. */
 export const clusterRequestTimeoutMs = 10_000;
 
-/** A blocking command in a cluster is retried after a pause growing from 1 ms to this. */
-export const clusterBlockingRetryMsMax = 50;
-
 /** WATCH: the updates a chain remembers which key each changed; an older WATCH makes EXEC abort. */
 export const watchWindowUpdates = 1_000_000;
 

@@ -17,17 +17,18 @@ import type { CatenaServer } from '../server/server';
 import type { Session, QueuedCommand } from '../server/session';
 import { keyIndexes, type CommandSpec } from '../commands/spec';
 import { ErrorReply, NULL_ARRAY, NullArrayReply, OK, type Reply } from '../resp/reply';
-import { applyEffect } from '../engine/effects';
+import { applyEffect, type Effect } from '../engine/effects';
+import { isString } from '../engine/values';
 import { blockingDefOf, isNotServed, parseBlockTimeout } from '../server/blocking';
 import { err } from '../resp/errors';
 import { Keyspace } from '../engine/keyspace';
 import { encodingParams } from '../server/config-params';
 import type { Durability } from '../server/durability';
 import { PeerTransport } from './transport';
-import { ChainHost, configCommand, specOf } from './chain-host';
+import { ChainHost, configCommand, specOf, type ParkedRequest } from './chain-host';
 import { decodeClusterMsg, encodeClusterMsg, type ClusterMsg, type UpdatePayload } from './update-codec';
 import { activeExpirePeriodMs } from '../limits';
-import { clusterBlockingRetryMsMax, clusterRequestTimeoutMs } from './limits';
+import { clusterRequestTimeoutMs } from './limits';
 
 /** Commands that are per-key by nature: split across chains, replies merged. */
 const SPLIT = new Set(['mget', 'del', 'exists', 'unlink', 'touch']);
@@ -37,6 +38,11 @@ const SPAN_WRITE = new Set(['flushall', 'flushdb', 'swapdb']);
 
 /** Node-to-node only: CONFIG SET of engine parameters reaching the other nodes' registries. */
 const configChannel = '\u0000config';
+
+/** Node-to-node only: a blocked request for the head to park ([blockCommand, waitMs, ...command]). */
+const blockCommand = '\u0000block';
+/** Node-to-node only: forget a parked request ([unblockCommand, request]). */
+const unblockCommand = '\u0000unblock';
 
 /** A read asks the head for its last ordered update (WATCH's starting point). */
 const watchSeqCommand = '\u0000watchseq';
@@ -76,8 +82,9 @@ function track(o: ConnectionOrder, kind: 'writes' | 'reads' | 'gate', p: Promise
 
 interface PendingRequest {
   resolve(r: Reply): void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | null;
 }
+
 
 /** What a session in a cluster remembers for WATCH: the chain, the head's seq when watched, the keys. */
 export interface ClusterWatch {
@@ -97,6 +104,8 @@ export class ClusterNode {
   /** Per session: what keeps its reads and writes in the connection's order (see asRead/asWrite). */
   private readonly order = new WeakMap<Session, ConnectionOrder>();
   private readonly watches = new WeakMap<Session, ClusterWatch | 'crossslot'>();
+  /** Sessions blocked in BLPOP & co., and where their request waits. */
+  private readonly blocked = new Map<Session, { head: NodeId; chain: ChainId; request: number; db: number }>();
   server!: CatenaServer;
 
   constructor(readonly options: ClusterNodeOptions) {
@@ -137,8 +146,9 @@ export class ClusterNode {
         table: server.table,
         sendChain: (to, c, bytes) => this.send(to, { kind: 'chain', chain: c, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }),
         answer: (origin, replies) => this.answer(origin, replies),
-        updated: (_c, r) => {
-          if (r.effects.length > 0) server.watches.touch(r.effects);
+        updated: (h, r) => {
+          // After the update's own bookkeeping: serving a waiter orders a new update on this chain.
+          if (r.effects.length > 0 && h.parked.size > 0) queueMicrotask(() => this.serveTouched(h, r.effects));
         },
         log: this.options.log,
       }, ks);
@@ -156,8 +166,9 @@ export class ClusterNode {
   async close(): Promise<void> {
     if (this.expireTimer !== null) clearInterval(this.expireTimer);
     await this.transport.close();
+    for (const w of this.parkedAll()) this.unpark(w);
     for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
+      if (p.timer !== null) clearTimeout(p.timer);
       p.resolve(err.tryAgain('Cluster node shutting down'));
     }
     this.pending.clear();
@@ -228,30 +239,48 @@ export class ClusterNode {
   }
 
   /**
-   * BLPOP and friends in a cluster: the command's non-blocking form is ordered at the head
-   * like any write; while it finds nothing, it is tried again after a pause that grows to
-   * clusterBlockingRetryMsMax, until served or timed out. Each try is an atomic update, so
-   * nothing is popped twice or lost; clients blocked on one key are not served in strict
-   * FIFO order as on a single node (docs/cluster.md).
+   * BLPOP and friends in a cluster. The first try is the command's non-blocking form, ordered
+   * at the head like any write (it also validates the request). If nothing was served, the
+   * request waits at the head (`blockAtHead`): the head keeps blocked requests per key in
+   * arrival order and orders one as an update as soon as an update gives its key something
+   * to serve, or answers nil at the timeout. While waiting, the connection reads nothing
+   * more, as a blocked client on a single node. A try that raced with another client and
+   * found nothing again simply waits again, until the deadline.
    */
   private async blockingWrite(s: Session, spec: CommandSpec, chain: ChainId, args: string[]): Promise<Reply> {
     const def = blockingDefOf(spec.name);
-    // The first try also validates the request: its errors are the command's own.
     const first = await this.writeOne(s, chain, args);
     if (def === undefined || !isNotServed(first)) return first;
     const timeoutMs = parseBlockTimeout(args[def.timeoutIndex(args)] as string);
     if (timeoutMs instanceof ErrorReply) return timeoutMs;
     const deadline = timeoutMs === 0 ? Infinity : Date.now() + timeoutMs;
-    let pauseMs = 1;
+    const db = s.db;
+    const head = this.placement.membersOf(chain)[0] as NodeId;
     for (;;) {
       const left = deadline - Date.now();
-      // A timeout answers as a single node's blocked client does.
       if (left <= 0 || s.closed) return NULL_ARRAY;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, left)));
-      pauseMs = Math.min(pauseMs * 2, clusterBlockingRetryMsMax);
-      const r = await this.writeOne(s, chain, args);
-      if (!isNotServed(r)) return r;
+      const request = this.nextRequest++;
+      const waitMs = left === Infinity ? 0 : Math.ceil(left);
+      // The head answers at the deadline; the origin's own timer only guards a lost head.
+      const p = this.expect(request, waitMs === 0 ? 0 : waitMs + clusterRequestTimeoutMs);
+      this.blocked.set(s, { head, chain, request, db });
+      const payload: UpdatePayload = { db, nowMs: 0, seed: 0, items: [{ args: [blockCommand, String(waitMs), ...args] }] };
+      if (head === this.self) this.submitAt(chain, payload, { node: this.self, request });
+      else this.send(head, { kind: 'write', request, chain, payload });
+      const r = await p;
+      this.blocked.delete(s);
+      const reply = Array.isArray(r) ? (r[0] as Reply) : r;
+      if (!isNotServed(reply)) return reply;
     }
+  }
+
+  /** A client closed while blocked: the head forgets its request (nothing is served to nobody). */
+  onSessionClosed(s: Session): void {
+    const b = this.blocked.get(s);
+    if (b === undefined) return;
+    this.blocked.delete(s);
+    this.settle(b.request, NULL_ARRAY);
+    void this.readAt(b.head, b.chain, b.db, [unblockCommand, String(b.request)]);
   }
 
   private readOne(s: Session, chain: ChainId, args: string[]): Reply | Promise<Reply> {
@@ -449,7 +478,7 @@ export class ClusterNode {
   }
 
   private readAt(node: NodeId, chain: ChainId, db: number, args: string[]): Reply | Promise<Reply> {
-    if (node === this.self) return this.readLocal(chain, db, args, Date.now());
+    if (node === this.self) return this.control(this.self, chain, args) ?? this.readLocal(chain, db, args, Date.now());
     const request = this.nextRequest++;
     const p = this.expect(request);
     this.send(node, { kind: 'read', request, chain, db, args, nowMs: Date.now() });
@@ -463,12 +492,23 @@ export class ClusterNode {
     return host.read(db, args, nowMs);
   }
 
-  private expect(request: number): Promise<Reply> {
+  /** A read-path request that is a control message for this node (unblock). */
+  private control(from: NodeId, chain: ChainId, args: string[]): Reply | undefined {
+    if (args[0] !== unblockCommand) return undefined;
+    this.unblock(chain, { node: from, request: Number(args[1]) });
+    return OK;
+  }
+
+  /** A promise of request's answer; after timeoutMs (0: never) it answers -TRYAGAIN instead. */
+  private expect(request: number, timeoutMs = clusterRequestTimeoutMs): Promise<Reply> {
     return new Promise<Reply>((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(request);
-        resolve(err.tryAgain('Cluster request timed out; the write may or may not have been applied'));
-      }, clusterRequestTimeoutMs);
+      const timer =
+        timeoutMs === 0
+          ? null
+          : setTimeout(() => {
+              this.pending.delete(request);
+              resolve(err.tryAgain('Cluster request timed out; the write may or may not have been applied'));
+            }, timeoutMs);
       this.pending.set(request, { resolve, timer });
     });
   }
@@ -477,7 +517,7 @@ export class ClusterNode {
     const p = this.pending.get(request);
     if (p === undefined) return;
     this.pending.delete(request);
-    clearTimeout(p.timer);
+    if (p.timer !== null) clearTimeout(p.timer);
     p.resolve(r);
   }
 
@@ -485,9 +525,116 @@ export class ClusterNode {
   private submitAt(chain: ChainId, payload: UpdatePayload, origin: Origin): void {
     const host = this.chains.get(chain);
     let refused: ErrorReply | null;
+    const first = payload.items[0];
     if (host === undefined || host.role !== 'head') refused = err.tryAgain(`This node is not the head of chain ${chain}`);
+    else if (first !== undefined && 'args' in first && first.args[0] === blockCommand) refused = this.blockAtHead(host, payload.db, first.args, origin);
     else refused = host.submit({ ...payload, nowMs: Date.now(), seed: randomInt(0x1_0000_0000) }, origin);
     if (refused !== null) this.answer(origin, refused);
+  }
+
+  /**
+   * Head: a blocked request ([blockCommand, waitMs, ...command]). Ordered now if one of its
+   * keys holds something of the type it pops; otherwise parked behind the requests already
+   * waiting on its keys (first blocked, first served, as Redis's blocked.c) until an update
+   * touches one of them, or answered nil once waitMs have passed (0: never).
+   */
+  private blockAtHead(host: ChainHost, db: number, raw: string[], origin: Origin): ErrorReply | null {
+    const args = raw.slice(2);
+    const spec = specOf(this.server.table, args);
+    const def = spec === null ? undefined : blockingDefOf(spec.name);
+    if (def === undefined) return err.tryAgain('not a blocking command');
+    const w: ParkedRequest = { host, db, args, keys: [...new Set(def.keys(args))], type: def.type, origin, timer: null };
+    if (this.servable(w)) return this.serveParked(w);
+    const waitMs = Number(raw[1]);
+    if (waitMs > 0) {
+      w.timer = setTimeout(() => {
+        this.unpark(w);
+        this.answer(origin, NULL_ARRAY);
+      }, waitMs);
+      w.timer.unref();
+    }
+    for (const k of w.keys) {
+      const id = `${db}\u0000${k}`;
+      const list = host.parked.get(id);
+      if (list === undefined) host.parked.set(id, [w]);
+      else list.push(w);
+    }
+    return null;
+  }
+
+  /** Whether one of the request's keys holds a live, non-empty value of the type it pops. */
+  private servable(w: ParkedRequest): boolean {
+    const d = w.host.ks.db(w.db);
+    const now = Date.now();
+    for (const k of w.keys) {
+      const v = d.data.get(k);
+      const at = d.expires.get(k);
+      if (v !== undefined && (at === undefined || at > now) && !isString(v) && v.type === w.type && v.size > 0) return true;
+    }
+    return false;
+  }
+
+  private serveParked(w: ParkedRequest): ErrorReply | null {
+    return w.host.submit({ db: w.db, nowMs: Date.now(), seed: randomInt(0x1_0000_0000), items: [{ args: w.args }] }, w.origin);
+  }
+
+  private unpark(w: ParkedRequest): void {
+    if (w.timer !== null) clearTimeout(w.timer);
+    w.timer = null;
+    for (const k of w.keys) {
+      const id = `${w.db}\u0000${k}`;
+      const list = w.host.parked.get(id);
+      if (list === undefined) continue;
+      const i = list.indexOf(w);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) w.host.parked.delete(id);
+    }
+  }
+
+  private *parkedAll(): Iterable<ParkedRequest> {
+    const seen = new Set<ParkedRequest>();
+    for (const h of this.chains.values()) {
+      for (const list of h.parked.values()) {
+        for (const w of list) {
+          if (seen.has(w)) continue;
+          seen.add(w);
+          yield w;
+        }
+      }
+    }
+  }
+
+  /** Head, after each update: serve the first waiter of each touched key that can now be served. */
+  private serveTouched(host: ChainHost, effects: readonly Effect[]): void {
+    if (host.parked.size === 0 || host.role !== 'head') return;
+    const touched = new Set<string>();
+    for (const e of effects) {
+      if (!('key' in e)) continue;
+      touched.add(`${e.db}\u0000${e.key}`);
+      if (e.op === 'rename') touched.add(`${e.db}\u0000${e.to}`);
+      else if (e.op === 'move') touched.add(`${e.toDb}\u0000${e.key}`);
+    }
+    for (const id of touched) {
+      const list = host.parked.get(id);
+      const w = list?.find((x) => this.servable(x));
+      if (w === undefined) continue;
+      this.unpark(w);
+      const refused = this.serveParked(w);
+      if (refused !== null) this.answer(w.origin, refused);
+    }
+  }
+
+  /** Head: a blocked client went away; forget its request. */
+  private unblock(chain: ChainId, origin: Origin): void {
+    const host = this.chains.get(chain);
+    if (host === undefined) return;
+    for (const list of host.parked.values()) {
+      const w = list.find((x) => x.origin.node === origin.node && x.origin.request === origin.request);
+      if (w !== undefined) {
+        this.unpark(w);
+        return;
+      }
+    }
   }
 
   private answer(origin: Origin, replies: Reply): void {
@@ -510,7 +657,7 @@ export class ClusterNode {
         this.submitAt(m.chain as ChainId, m.payload, { node: from, request: m.request });
         return;
       case 'read':
-        this.send(from, { kind: 'result', request: m.request, reply: this.readLocal(m.chain as ChainId, m.db, m.args, m.nowMs) });
+        this.send(from, { kind: 'result', request: m.request, reply: this.control(from, m.chain as ChainId, m.args) ?? this.readLocal(m.chain as ChainId, m.db, m.args, m.nowMs) });
         return;
       case 'result':
         this.settle(m.request, m.reply);

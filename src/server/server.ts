@@ -180,6 +180,7 @@ export class CatenaServer {
     this.pubsub.removeSession(s);
     this.watches.unwatchAll(s);
     this.blocking.removeSession(s);
+    this.cluster?.onSessionClosed(s);
   }
 
   /** Validate a request against the table and run it (or queue it inside MULTI). */

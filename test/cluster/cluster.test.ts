@@ -173,6 +173,29 @@ t.test('BLPOP on one node is served by a push through another', async (t) => {
   t.equal(await b.call('LLEN', 'queue'), ':0\r\n', 'the item was taken once');
 });
 
+t.test('blocked clients on different nodes are served in the order they blocked; a client gone while blocked takes nothing', async (t) => {
+  const c = await startCluster(t, { nodes: 3 });
+  const waiters = await Promise.all(c.nodes.map((n) => RawClient.connect(n.port)));
+  const gone = await RawClient.connect(c.nodes[1]!.port);
+  const pusher = await RawClient.connect(c.nodes[2]!.port);
+  t.teardown(() => [...waiters, pusher].forEach((x) => x.close()));
+  // The client that will disconnect blocks first: were it still served, it would take job0.
+  gone.send(['BLPOP', 'jobs', '0']);
+  await new Promise((r) => setTimeout(r, 80));
+  gone.close();
+  await new Promise((r) => setTimeout(r, 80));
+  for (const w of waiters) {
+    w.send(['BRPOP', 'jobs', '5']);
+    await new Promise((r) => setTimeout(r, 80));
+  }
+  t.equal(await pusher.call('RPUSH', 'jobs', 'job0', 'job1', 'job2'), ':3\r\n');
+  const got = await Promise.all(waiters.map(async (w) => (await w.read(5000)).raw));
+  // BRPOP pops from the tail: the first waiter gets job2, then job1, then job0.
+  t.same(got, ['*2\r\n$4\r\njobs\r\n$4\r\njob2\r\n', '*2\r\n$4\r\njobs\r\n$4\r\njob1\r\n', '*2\r\n$4\r\njobs\r\n$4\r\njob0\r\n'], 'first blocked, first served, across nodes');
+  t.equal(await pusher.call('LLEN', 'jobs'), ':0\r\n', 'every job was taken exactly once, none by the departed client');
+  for (const n of c.nodes) for (const h of n.cluster.chains.values()) t.equal(h.parked.size, 0, 'nothing stays parked');
+});
+
 t.test('PUBLISH reaches subscribers on every node', async (t) => {
   const c = await startCluster(t, { nodes: 3 });
   const subs = await Promise.all(c.nodes.map((n) => RawClient.connect(n.port)));
