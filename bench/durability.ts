@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startCatenaServer, startRedisServer, type ServerProcess } from './procs';
+import { startCatenaCluster, startCatenaServer, startRedisServer, type ServerProcess } from './procs';
 import { runRedisBenchmark } from './redis-benchmark';
 import { median } from './stats';
 
@@ -79,6 +79,18 @@ function systems(): SystemDef[] {
       };
     },
   });
+  const cluster3 = (backend: 'memory' | 'fs', mode: 'sync' | 'async'): SystemDef => ({
+    id: `catena-cluster3-${backend}${backend === 'memory' ? '' : `-${mode}`}`,
+    title: `Catena, 3-node cluster (R=3), ${backend} backend${backend === 'memory' ? '' : `, durability ${mode}`}`,
+    start: async () => {
+      const dir = tmpDir('catena-bench-cluster-fs-');
+      const args = ['--backend', backend, '--durability', mode];
+      if (backend === 'fs') args.push('--dir', dir);
+      const c = await startCatenaCluster(3, [], args);
+      const first = c.nodes[0] as ServerProcess;
+      return { srv: { ...first, stop: c.stop }, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+    },
+  });
   return [
     redis('always'),
     redis('everysec'),
@@ -89,6 +101,9 @@ function systems(): SystemDef[] {
     catena('redis', 'async'),
     catena('postgres', 'sync'),
     catena('postgres', 'async'),
+    cluster3('memory', 'sync'),
+    cluster3('fs', 'sync'),
+    cluster3('fs', 'async'),
   ];
 }
 
@@ -181,9 +196,9 @@ export function renderDurability(cells: DurabilityCell[], header: string): strin
   lines.push('| system | pipeline | SET/s | p50 ms | p99 ms | ratio to Redis (same policy) |');
   lines.push('|---|---|---|---|---|---|');
   for (const c of cells) {
-    const baseline = c.system.endsWith('-async') ? 'redis-aof-everysec' : c.system.startsWith('catena') ? 'redis-aof-always' : null;
+    const baseline = c.system.endsWith('-async') ? 'redis-aof-everysec' : c.system.startsWith('catena') && !c.system.endsWith('-memory') ? 'redis-aof-always' : null;
     const base = baseline === null ? undefined : by(baseline, c.pipeline);
-    const ratio = c.rps !== null && base?.rps != null && c.system.startsWith('catena') && c.system !== 'catena-memory' ? (c.rps / base.rps).toFixed(2) : '';
+    const ratio = c.rps !== null && base?.rps != null && c.system.startsWith('catena') && !c.system.endsWith('-memory') ? (c.rps / base.rps).toFixed(2) : '';
     lines.push(`| ${c.title} | ${c.pipeline} | ${c.rps === null ? c.status : fmt(c.rps)} | ${fmt(c.p50Ms, 3)} | ${fmt(c.p99Ms, 3)} | ${ratio} |`);
   }
   lines.push('');

@@ -36,39 +36,48 @@ function checkSafe(v: number, what: string): number {
   return v;
 }
 
+/**
+ * Writes into one growable buffer: a message is encoded per update on the hot path, so no
+ * per-field allocation (a Uint8Array per integer cost ~13% of a node's CPU under load).
+ */
 class Writer {
-  private readonly parts: Uint8Array[] = [];
-  private size = 0;
-  private push(bytes: Uint8Array): void {
-    this.parts.push(bytes);
-    this.size += bytes.length;
+  private buf = new Uint8Array(256);
+  private view = new DataView(this.buf.buffer);
+  private at = 0;
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.at + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.at));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
   }
   u8(v: number): void {
-    this.push(Uint8Array.of(v));
+    this.room(1);
+    this.buf[this.at++] = v;
   }
   u16(v: number): void {
-    this.push(Uint8Array.of(v >>> 8, v & 0xff));
+    this.room(2);
+    this.view.setUint16(this.at, v);
+    this.at += 2;
   }
   u32(v: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v);
-    this.push(b);
+    this.room(4);
+    this.view.setUint32(this.at, v);
+    this.at += 4;
   }
   u64(v: number): void {
     this.u32(Math.floor(v / twoTo32));
     this.u32(v >>> 0);
   }
   bytes(b: Uint8Array): void {
-    this.push(b);
+    this.room(b.length);
+    this.buf.set(b, this.at);
+    this.at += b.length;
   }
   finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let at = 0;
-    for (const p of this.parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return this.buf.slice(0, this.at);
   }
 }
 

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { ChainId, NodeId, Seq } from '../../protocol/config/cluster';
 import { ChainReplica } from '../../protocol/chain/replica';
-import type { Origin, Output } from '../../protocol/chain/messages';
+import type { AckMsg, Origin, Output } from '../../protocol/chain/messages';
 import { decodeChainMsg, encodeChainMsg } from '../../protocol/chain/codec';
 import { Keyspace } from '../engine/keyspace';
 import { Engine, type ApplyResult } from '../engine/engine';
@@ -80,6 +80,8 @@ export class ChainHost {
    */
   private readonly touched = new Map<string, number>();
   private touchedFloor = 0;
+  /** The newest ack of this burst, sent once the burst is processed (coalesceAck). */
+  private pendingAck: { to: NodeId; msg: AckMsg } | null = null;
   /** Head only: blocked requests waiting per (db, key), in arrival order (the node parks and serves them). */
   readonly parked = new Map<string, ParkedRequest[]>();
 
@@ -157,7 +159,10 @@ export class ChainHost {
 
   private carryOut(out: Output<Uint8Array>): void {
     for (const item of out.apply) this.apply(item.seq, item.payload);
-    for (const s of out.send) this.deps.sendChain(s.to, this.chain, encodeChainMsg(s.msg));
+    for (const s of out.send) {
+      if (s.msg.kind === 'ack') this.coalesceAck(s.to, s.msg);
+      else this.deps.sendChain(s.to, this.chain, encodeChainMsg(s.msg));
+    }
     for (const a of out.answer) {
       const replies = this.replies.get(a.seq);
       this.replies.delete(a.seq);
@@ -171,6 +176,22 @@ export class ChainHost {
       } else if (e.kind === 'rejected') this.deps.log(`chain ${this.chain}: rejected ${e.msg} from ${e.from}: ${e.reason}`);
       else this.deps.log(`chain ${this.chain}: gap from ${e.from}: expected ${e.expected}, got ${e.got}`);
     }
+  }
+
+  /**
+   * Acks are cumulative and carry the chained digest, so the last one of a burst says all the
+   * others say (its digest covers every earlier reply): one ack per burst goes upstream
+   * instead of one per update (§3's acks only ever move a Sent list's cut forward).
+   */
+  private coalesceAck(to: NodeId, msg: AckMsg): void {
+    const had = this.pendingAck !== null;
+    this.pendingAck = { to, msg };
+    if (had) return;
+    queueMicrotask(() => {
+      const a = this.pendingAck;
+      this.pendingAck = null;
+      if (a !== null) this.deps.sendChain(a.to, this.chain, encodeChainMsg(a.msg));
+    });
   }
 
   /** Apply one update with the engine; report it applied once durable (persist before send). */
