@@ -14,6 +14,12 @@ export const pendingUpdatesMax = 100_000;
 /** async durability: a batch is flushed within this many ms (Redis's appendfsync everysec is 1000). */
 export const asyncFlushDelayMsDefault = 1000;
 
+/** async durability: this many waiting updates are flushed at once, without waiting for the delay. */
+export const asyncFlushNowUpdates = 4096;
+
+/** async durability: past this many waiting updates, replies wait for durability (flow control, not errors). */
+export const asyncBackpressureUpdates = 50_000;
+
 /** First and largest pause between retries of a batch a backend refused. */
 export const retryDelayMsMin = 50;
 export const retryDelayMsMax = 2000;

@@ -4,7 +4,8 @@
  * batch is in flight the next one gathers every update made meanwhile, so a backend round
  * trip carries many of them. In `sync` mode a reply that depends on an update is released
  * only once that update is durable (Session awaits `barrier`); in `async` mode replies go at
- * once and a batch is flushed within `asyncFlushDelayMs`.
+ * once and a batch is flushed within `asyncFlushDelayMs` (at once when a batch is full), and
+ * if the backend falls `asyncBackpressureUpdates` behind, replies wait as in sync mode.
  * A batch the backend refuses (down, full) stays at the front and is retried with backoff
  * until it lands, so nothing acknowledged is lost and nothing is half-applied; meanwhile the
  * node refuses new writes (`refusal`), and reads of keys the unlanded batch touched wait.
@@ -12,7 +13,15 @@
  */
 import type { Backend } from '../../backends/backend';
 import { BackendUnavailable } from '../../backends/backend';
-import { asyncFlushDelayMsDefault, batchEffectsMax, pendingUpdatesMax, retryDelayMsMax, retryDelayMsMin } from '../../backends/limits';
+import {
+  asyncBackpressureUpdates as asyncBackpressureUpdatesDefault,
+  asyncFlushDelayMsDefault,
+  asyncFlushNowUpdates,
+  batchEffectsMax,
+  pendingUpdatesMax,
+  retryDelayMsMax,
+  retryDelayMsMin,
+} from '../../backends/limits';
 import type { Effect } from '../engine/effects';
 import type { ErrorReply } from '../resp/reply';
 import { err } from '../resp/errors';
@@ -69,6 +78,8 @@ export class Durability {
     startSeq: bigint,
     private readonly log: (line: string) => void = () => {},
     readonly asyncFlushDelayMs = asyncFlushDelayMsDefault,
+    /** async: past this many unlanded updates, replies wait for durability as in sync mode (flow control). */
+    readonly asyncBackpressureUpdates = asyncBackpressureUpdatesDefault,
   ) {
     this.lastSeq = startSeq;
     this.durableSeq = startSeq;
@@ -105,8 +116,18 @@ export class Durability {
         else if (e.op === 'move') this.dirty.set(dirtyKey(e.toDb, e.key), seq);
       } else this.allDirtySeq = seq;
     }
-    this.schedule();
+    if (this.mode === 'async' && this.timer !== null && !this.inFlight && this.pending.length >= asyncFlushNowUpdates) {
+      // A full batch waits for no timer.
+      clearTimeout(this.timer);
+      this.timer = null;
+      void this.flush();
+    } else this.schedule();
     return seq;
+  }
+
+  /** Whether any reply may have to wait now (a cheap check before barrierFor). */
+  mayWait(): boolean {
+    return this.lastSeq !== this.durableSeq && (this.mode === 'sync' || this.pending.length >= this.asyncBackpressureUpdates);
   }
 
   /**
@@ -115,7 +136,10 @@ export class Durability {
    * pending updates when it has no keys, like DBSIZE or SCAN).
    */
   barrierFor(db: number, keys: readonly string[] | null): bigint {
-    if (this.mode !== 'sync' || this.lastSeq === this.durableSeq) return 0n;
+    if (this.lastSeq === this.durableSeq) return 0n;
+    // async: replies go at once, unless the backend falls this far behind (then as sync, like
+    // Redis delaying writes while an everysec fsync is late) so writes slow down, not fail.
+    if (this.mode !== 'sync' && this.pending.length < this.asyncBackpressureUpdates) return 0n;
     if (keys === null) return this.lastSeq;
     let at = this.allDirtySeq > this.durableSeq ? this.allDirtySeq : 0n;
     for (const k of keys) {
@@ -231,7 +255,7 @@ export class Durability {
     }
     this.waiters = waiting;
     if (this.pending.length > 0) {
-      if (this.mode === 'sync') void this.flush();
+      if (this.mode === 'sync' || this.pending.length >= asyncFlushNowUpdates) void this.flush();
       else this.schedule();
     } else {
       const idle = this.idleWaiters;

@@ -215,14 +215,15 @@ export class CatenaServer {
   }
 
   /**
-   * Sync durability: a reply that may depend on an update not yet durable waits for it (a
+   * Sync durability (and async when the backend falls far behind): a reply that may depend on
+   * an update not yet durable waits for it (a
    * write's own update; for a read, the last unlanded update of its keys; for keyless data
    * commands and EXEC, every update so far). Node commands that read no data go at once.
    */
   private durableReply(d: Durability, db: number, spec: CommandSpec, args: string[], reply: Reply | Promise<Reply>): Reply | Promise<Reply> {
-    if (d.mode !== 'sync') return reply;
     const keyed = spec.data !== undefined;
     if (!keyed && spec.name !== 'exec') return reply;
+    if (!(reply instanceof Promise) && !d.mayWait()) return reply;
     const barrier = (): bigint => {
       if (!keyed) return d.barrierFor(db, null);
       const idx = keyIndexes(spec, args);

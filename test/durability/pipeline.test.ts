@@ -154,3 +154,21 @@ t.test('a restarted node loads its keyspace from the backend and continues its s
   t.equal((await c2.read()).raw, '+OK\r\n');
   t.equal(await b2.appliedSeq(), 5n, 'the sequence continues from the stored one');
 });
+
+t.test('async: when the backend falls far behind, replies wait (flow control) instead of failing', async (t) => {
+  const b = new ControlledBackend();
+  const durability = new Durability(b, 'async', 0n, () => {}, 50, 20);
+  const n = await startCatena(t, { durability });
+  const c = await RawClient.connect(n.port);
+  t.teardown(() => c.close());
+  const release = b.hold();
+  c.send(...Array.from({ length: 10 }, (_, i) => ['SET', `a${i}`, 'x']));
+  for (let i = 0; i < 10; i++) t.equal((await c.read()).raw, '+OK\r\n');
+  c.send(...Array.from({ length: 30 }, (_, i) => ['SET', `b${i}`, 'x']));
+  let answered = 0;
+  for (let i = 0; i < 30; i++) if ((await replyWithin(c, 100)) === '+OK\r\n') answered++;
+  t.ok(answered < 30, `past the limit replies wait for the backend (${answered} of 30 answered while it is held)`);
+  release();
+  for (let i = answered; i < 30; i++) t.equal(await replyWithin(c, 3000), '+OK\r\n', 'and come once it catches up');
+  t.equal(await b.appliedSeq(), 40n);
+});
