@@ -212,7 +212,9 @@ export class ChainHost {
     }
     const at = BigInt(seq);
     this.durability.recordAt(at, r.effects);
-    void this.durability.whenDurable(at).then(() => this.carryOut(this.replica.applied(seq, digest)));
+    // async durability (like appendfsync everysec): forwarded without waiting for the batch.
+    if (this.durability.mode === 'async') this.carryOut(this.replica.applied(seq, digest));
+    else void this.durability.whenDurable(at).then(() => this.carryOut(this.replica.applied(seq, digest)));
   }
 
   private run(seq: number, p: UpdatePayload): ApplyResult & { result: Reply } {
