@@ -426,6 +426,11 @@ export async function runBench(argv: string[]): Promise<number> {
   results.elapsedSeconds = (Date.now() - t0) / 1000;
   machine.loadAvgEnd = os.loadavg()[0] as number;
 
+  if (skip.has('throughput') && skip.has('latency') && skip.has('memory')) {
+    // Only the durability phase ran: the main report keeps its last full figures.
+    log(`durability phase only: ${path.relative(root, outMd)} left as it was`);
+    return 0;
+  }
   fs.mkdirSync(path.dirname(outMd), { recursive: true });
   const md = renderMarkdown(results, path.basename(outSvg));
   fs.writeFileSync(outMd, md);
