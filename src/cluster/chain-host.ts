@@ -72,6 +72,8 @@ export class ChainHost {
   private digest = '';
   private readonly replies = new Map<number, Reply>();
   divergences = 0;
+  /** Why this replica stopped applying the chain (an update no correct head sends), or null. */
+  halted: string | null = null;
   /**
    * (db, key) → the last update that changed it, for WATCH: an EXEC carrying watched keys
    * aborts if one changed after the update its WATCH saw. Every replica keeps it alike (it
@@ -196,8 +198,17 @@ export class ChainHost {
 
   /** Apply one update with the engine; report it applied once durable (persist before send). */
   private apply(seq: Seq, bytes: Uint8Array): void {
+    if (this.halted !== null) return;
     const p = decodeUpdate(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    if ('error' in p) throw new Error(`chain ${this.chain}: update ${seq} does not decode: ${p.error}`);
+    const problem = 'error' in p ? `does not decode: ${p.error}` : this.unknownCommandOf(p);
+    if ('error' in p || problem !== null) {
+      // An authenticated peer sent an update no correct head makes: never apply it, never
+      // crash. This replica stops applying (and so acknowledging) this chain; the chain
+      // stalls visibly instead of diverging, until reconfiguration replaces a replica.
+      this.halted = `update ${seq} ${problem}`;
+      this.deps.log(`chain ${this.chain}: HALTED: ${this.halted}`);
+      return;
+    }
     const r = this.run(seq, p);
     const h = createHash('sha256');
     h.update(this.digest, 'latin1');
@@ -215,6 +226,19 @@ export class ChainHost {
     // async durability (like appendfsync everysec): forwarded without waiting for the batch.
     if (this.durability.mode === 'async') this.carryOut(this.replica.applied(seq, digest));
     else void this.durability.whenDurable(at).then(() => this.carryOut(this.replica.applied(seq, digest)));
+  }
+
+  /** Why an update names a command no head would order, or null. */
+  private unknownCommandOf(p: UpdatePayload): string | null {
+    for (const it of p.items) {
+      if (!('args' in it)) continue;
+      const name = it.args[0];
+      if (name === undefined) return 'has an empty command';
+      if (name === expireCommand || name === configCommand) continue;
+      const spec = specOf(this.deps.table, it.args);
+      if (spec === null || spec.data === undefined) return `names no data command: ${JSON.stringify(name.slice(0, 64))}`;
+    }
+    return null;
   }
 
   private run(seq: number, p: UpdatePayload): ApplyResult & { result: Reply } {

@@ -702,7 +702,7 @@ export class ClusterNode {
       const st = h.replica.stats();
       roles[st.role]++;
       const lag = st.handedSeq - st.ackedSeq;
-      lines.push(`chain${i++}:id=${h.chain},role=${st.role},applied_seq=${st.appliedSeq},acked_seq=${st.ackedSeq},lag=${lag},sent=${st.sentLength},divergences=${h.divergences}`);
+      lines.push(`chain${i++}:id=${h.chain},role=${st.role},applied_seq=${st.appliedSeq},acked_seq=${st.ackedSeq},lag=${lag},sent=${st.sentLength},divergences=${h.divergences},halted=${h.halted === null ? 0 : 1}`);
     }
     return [`cluster_node:${this.self}`, `chains:${this.chains.size}`, `chain_heads:${roles.head}`, `chain_middles:${roles.middle}`, `chain_tails:${roles.tail}`, ...lines];
   }

@@ -1,0 +1,54 @@
+// The driver of one chain on a node, fed messages as its predecessor would send them: a good
+// update is applied and forwarded; an authenticated update that no correct head would make
+// (undecodable payload, or a command that is not a data command) is never applied and does
+// not crash the node — the replica halts that chain and says so (DESIGN invariant 4).
+import t from 'tap';
+import { ChainHost } from '../../src/cluster/chain-host';
+import { encodeChainMsg, decodeChainMsg } from '../../protocol/chain/codec';
+import { encodeUpdate } from '../../src/cluster/update-codec';
+import { buildTable } from '../../src/commands/table';
+import { Keyspace } from '../../src/engine/keyspace';
+import type { ChainId, Epoch, NodeId, Seq } from '../../protocol/config/cluster';
+
+const members = ['n1', 'n2', 'n3'] as NodeId[];
+const chain = 'n1>n2>n3' as ChainId;
+
+function host() {
+  const sent: Array<{ to: NodeId; kind: string }> = [];
+  const logs: string[] = [];
+  const h = new ChainHost(chain, members, 1, null, {
+    self: 'n2' as NodeId,
+    table: buildTable(),
+    sendChain: (to, _c, bytes) => {
+      const m = decodeChainMsg(bytes);
+      sent.push({ to, kind: 'error' in m ? 'bad' : m.kind });
+    },
+    answer: () => {},
+    updated: () => {},
+    log: (l) => logs.push(l),
+  }, new Keyspace());
+  return { h, sent, logs };
+}
+
+function update(seq: number, payload: Uint8Array): Uint8Array {
+  return encodeChainMsg({ kind: 'update', epoch: 1 as Epoch, chain, seq: seq as Seq, payload, origin: { node: 'n1' as NodeId, request: seq } });
+}
+
+t.test('a good update is applied and forwarded to the successor', async (t) => {
+  const { h, sent } = host();
+  h.onChainMessage('n1' as NodeId, update(1, encodeUpdate({ db: 0, nowMs: 1000, seed: 1, items: [{ args: ['SET', 'k', 'v'] }] })));
+  t.equal(h.ks.db(0).data.get('k'), 'v');
+  t.same(sent, [{ to: 'n3', kind: 'update' }]);
+});
+
+t.test('an undecodable or non-data update halts the chain here, applies nothing, throws nothing', async (t) => {
+  for (const bad of [new Uint8Array([0xff, 0x00, 0x13]), encodeUpdate({ db: 0, nowMs: 1, seed: 1, items: [{ args: ['CONFIG', 'SET', 'x', 'y'] }] })]) {
+    const { h, sent, logs } = host();
+    t.doesNotThrow(() => h.onChainMessage('n1' as NodeId, update(1, bad)));
+    t.not(h.halted, null, `halted: ${h.halted}`);
+    t.match(logs.join('\n'), /HALTED/);
+    h.onChainMessage('n1' as NodeId, update(2, encodeUpdate({ db: 0, nowMs: 1, seed: 1, items: [{ args: ['SET', 'k', 'v'] }] })));
+    t.equal(h.ks.db(0).size, 0, 'nothing after it is applied either');
+    t.same(sent, [], 'nothing is forwarded');
+  }
+});
