@@ -19,13 +19,16 @@ import type { CommandSpec } from '../commands/spec';
 import type { Durability } from '../server/durability';
 import { ErrorReply, NULL_ARRAY, type Reply } from '../resp/reply';
 import { err } from '../resp/errors';
-import { encodeReply } from './reply-codec';
-import { decodeUpdate, encodeUpdate, type UpdatePayload } from './update-codec';
+import { ByteWriter, writeReply } from './reply-codec';
+import { decodeBatch, writeBatchEntry, type BatchEntry, type UpdatePayload } from './update-codec';
 import type { Effect } from '../engine/effects';
 import type { KeyEvent } from '../engine/exec';
 import { activeExpireKeysPerCycle } from '../limits';
 import { encodingParams } from '../server/config-params';
-import { watchPruneEveryUpdates, watchWindowUpdates } from './limits';
+import { batchBytesTarget, batchEntriesMax, watchedKeysMax } from './limits';
+
+/** Where a replica encodes a batch's replies to fold them into its digest (one at a time: single-threaded). */
+const digestWriter = new ByteWriter();
 
 /** Pseudo-commands only a head puts in an update (never a client: names start with NUL). */
 export const expireCommand = '\u0000expire';
@@ -49,8 +52,11 @@ export interface ChainHostDeps {
   table: Map<string, CommandSpec>;
   /** Send a chain-core message (encoded) to a peer. */
   sendChain(to: NodeId, chain: ChainId, bytes: Uint8Array): void;
-  /** Return an update's replies (an array, or NULL_ARRAY for an aborted EXEC) to the node whose client asked. */
-  answer(origin: Origin, replies: Reply): void;
+  /**
+   * Return client updates' replies (each an array, or NULL_ARRAY for an aborted EXEC, or an
+   * error) to the nodes whose clients asked: `replies[i]` answers `origins[i]`.
+   */
+  answer(origins: readonly Origin[], replies: readonly Reply[]): void;
   /** After an update applied here: its effects and keyspace events (WATCH, blocking, notifications). */
   updated(chain: ChainHost, r: ApplyResult): void;
   log(line: string): void;
@@ -70,18 +76,31 @@ export class ChainHost {
   readonly replica: ChainReplica<Uint8Array>;
   /** Cumulative digest of every update's replies, after `digestSeq`. */
   private digest = '';
-  private readonly replies = new Map<number, Reply>();
+  /** Tail: each applied batch's origins and replies, until the core says to answer them. */
+  private readonly replies = new Map<number, { origins: Origin[]; results: Reply[] }>();
+  /**
+   * Head: the batch being gathered — client updates that reached the head in this event-loop
+   * turn, encoded as they arrive — sealed into one chain update at the end of the turn or at
+   * batchEntriesMax / batchBytesTarget (see update-codec: batch).
+   */
+  private open: BatchEntry[] = [];
+  private readonly openWriter = new ByteWriter();
+  private sealScheduled = false;
+  /** Head: the entries of the batch being handed to apply (what it just encoded, not decoded again). */
+  private handing: BatchEntry[] | null = null;
   divergences = 0;
   /** Why this replica stopped applying the chain (an update no correct head sends), or null. */
   halted: string | null = null;
   /**
-   * (db, key) → the last update that changed it, for WATCH: an EXEC carrying watched keys
-   * aborts if one changed after the update its WATCH saw. Every replica keeps it alike (it
-   * follows the update stream only); entries older than watchWindowUpdates are pruned, and
-   * an EXEC whose WATCH is older than that aborts (it cannot be proven clean).
+   * Head only, for WATCH (Redis's watched_keys): the keys clients watch through this chain, with
+   * how many watches hold each and the last chain update that changed it. The head decides an
+   * EXEC's WATCH when it orders it (an update that changed a watched key after the WATCH voids
+   * it) and orders it as a plain or an `aborted` update, so replicas need no record of which
+   * update changed which key, and nothing is recorded for keys nobody watches.
    */
-  private readonly touched = new Map<string, number>();
-  private touchedFloor = 0;
+  private readonly watched = new Map<string, { refs: number; changedSeq: number }>();
+  /** Head: the last update that changed keys wholesale (FLUSHDB, FLUSHALL, SWAPDB): every WATCH before it is void. */
+  private watchFloor = 0;
   /** The newest ack of this burst, sent once the burst is processed (coalesceAck). */
   private pendingAck: { to: NodeId; msg: AckMsg } | null = null;
   /** Head only: blocked requests waiting per (db, key), in arrival order (the node parks and serves them). */
@@ -112,14 +131,105 @@ export class ChainHost {
     return this.replica.role;
   }
 
-  /** Head: order an update from a client (any node's). Returns an error reply when the chain refuses it now. */
+  /**
+   * Head: order an update from a client (any node's): it joins the open batch, sealed into one
+   * chain update at the end of this event-loop turn. Returns an error reply when the chain
+   * refuses it now.
+   */
   submit(payload: UpdatePayload, origin: Origin): ErrorReply | null {
     const refused = this.durability?.refusal() ?? null;
     if (refused !== null) return refused;
-    const r = this.replica.submit(encodeUpdate(payload), origin);
-    if ('error' in r) return err.tryAgain(`Chain ${this.chain} is busy: ${r.reason}`);
-    this.carryOut(r.out);
+    if (payload.watch !== undefined) payload = this.decideWatch(payload, payload.watch);
+    const entry: BatchEntry = { origin, payload };
+    this.open.push(entry);
+    writeBatchEntry(this.openWriter, entry);
+    if (this.open.length >= batchEntriesMax || this.openWriter.len >= batchBytesTarget) this.seal();
+    else if (!this.sealScheduled) {
+      this.sealScheduled = true;
+      setImmediate(this.sealScheduledBatch);
+    }
     return null;
+  }
+
+  /**
+   * Head: an EXEC with a WATCH. Everything ordered before it is applied here first (seal), so
+   * `changedSeq` covers every update before it; it is void if a watched key changed after the
+   * WATCH's sequence number, or if its WATCH was never registered here (this head restarted).
+   */
+  private decideWatch(payload: UpdatePayload, w: NonNullable<UpdatePayload['watch']>): UpdatePayload {
+    this.seal();
+    let dirty = w.sinceSeq < this.watchFloor;
+    for (const k of w.keys) {
+      const e = this.watched.get(`${k.db}\u0000${k.key}`);
+      if (e === undefined || e.changedSeq > w.sinceSeq) dirty = true;
+    }
+    this.releaseWatch(w.keys);
+    const { watch: _watch, ...plain } = payload;
+    return dirty ? { db: payload.db, nowMs: payload.nowMs, seed: payload.seed, items: [], aborted: true } : plain;
+  }
+
+  /**
+   * Head: a client WATCHes these keys (the node's WATCH asks the head for its sequence number
+   * and registers the keys in the same step). Seals first, so the number returned covers every
+   * update that reached the head before the WATCH. An error when the head tracks too many keys.
+   */
+  registerWatch(keys: ReadonlyArray<{ db: number; key: string }>): number | ErrorReply {
+    this.seal();
+    if (this.watched.size + keys.length > watchedKeysMax) return err.tryAgain(`Too many watched keys on chain ${this.chain} (watchedKeysMax ${watchedKeysMax})`);
+    for (const k of keys) {
+      const id = `${k.db}\u0000${k.key}`;
+      const e = this.watched.get(id);
+      if (e === undefined) this.watched.set(id, { refs: 1, changedSeq: 0 });
+      else e.refs++;
+    }
+    return this.replica.stats().handedSeq;
+  }
+
+  /** Head: how many (db, key) pairs clients watch through this chain now. */
+  get watchedKeys(): number {
+    return this.watched.size;
+  }
+
+  /** Head: a WATCH ended (EXEC decided, DISCARD, UNWATCH, its client gone). */
+  releaseWatch(keys: ReadonlyArray<{ db: number; key: string }>): void {
+    for (const k of keys) {
+      const id = `${k.db}\u0000${k.key}`;
+      const e = this.watched.get(id);
+      if (e === undefined) continue;
+      if (--e.refs === 0) this.watched.delete(id);
+    }
+  }
+
+  private readonly sealScheduledBatch = (): void => {
+    this.sealScheduled = false;
+    this.seal();
+  };
+
+  /**
+   * Head: order the open batch as one chain update now. WATCH calls this before it reads the
+   * head's sequence number, so every update that reached the head before the WATCH is at or
+   * below that number and every later one above it.
+   */
+  seal(): void {
+    if (this.open.length === 0) return;
+    const entries = this.open;
+    this.open = [];
+    const bytes = this.openWriter.take();
+    const r = this.replica.submit(bytes, { node: this.deps.self, request: 0 });
+    if ('error' in r) {
+      const busy = err.tryAgain(`Chain ${this.chain} is busy: ${r.reason}`);
+      this.deps.answer(
+        entries.map((e) => e.origin as Origin),
+        entries.map(() => busy),
+      );
+      return;
+    }
+    this.handing = entries;
+    try {
+      this.carryOut(r.out);
+    } finally {
+      this.handing = null;
+    }
   }
 
   /** A chain-core message from a neighbour. */
@@ -166,10 +276,10 @@ export class ChainHost {
       else this.deps.sendChain(s.to, this.chain, encodeChainMsg(s.msg));
     }
     for (const a of out.answer) {
-      const replies = this.replies.get(a.seq);
+      const b = this.replies.get(a.seq);
       this.replies.delete(a.seq);
-      if (replies === undefined) throw new Error(`chain ${this.chain}: no result kept for answered update ${a.seq}`);
-      this.deps.answer(a.origin, replies);
+      if (b === undefined) throw new Error(`chain ${this.chain}: no result kept for answered update ${a.seq}`);
+      this.deps.answer(b.origins, b.results);
     }
     for (const e of out.events) {
       if (e.kind === 'divergence') {
@@ -196,12 +306,23 @@ export class ChainHost {
     });
   }
 
-  /** Apply one update with the engine; report it applied once durable (persist before send). */
+  /**
+   * Apply one chain update (a batch of client updates) with the engine; report it applied once
+   * durable (persist before send). The digest folds in every reply of the batch, in order.
+   */
   private apply(seq: Seq, bytes: Uint8Array): void {
     if (this.halted !== null) return;
-    const p = decodeUpdate(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    const problem = 'error' in p ? `does not decode: ${p.error}` : this.unknownCommandOf(p);
-    if ('error' in p || problem !== null) {
+    let entries = this.handing;
+    let problem: string | null = null;
+    if (entries === null) {
+      const b = decodeBatch(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      if ('error' in b) problem = `does not decode: ${b.error}`;
+      else entries = b;
+    }
+    if (entries !== null) {
+      for (let i = 0; i < entries.length && problem === null; i++) problem = this.unknownCommandOf((entries[i] as BatchEntry).payload);
+    }
+    if (entries === null || problem !== null) {
       // An authenticated peer sent an update no correct head makes: never apply it, never
       // crash. This replica stops applying (and so acknowledging) this chain; the chain
       // stalls visibly instead of diverging, until reconfiguration replaces a replica.
@@ -209,20 +330,31 @@ export class ChainHost {
       this.deps.log(`chain ${this.chain}: HALTED: ${this.halted}`);
       return;
     }
-    const r = this.run(seq, p);
+    const results: Reply[] = [];
+    let effects: Effect[] = [];
+    let events: KeyEvent[] = [];
+    const w = digestWriter;
+    w.len = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const r = this.run(seq, (entries[i] as BatchEntry).payload);
+      results.push(r.result);
+      writeReply(w, r.result, 0);
+      if (r.effects.length > 0) effects = effects.length === 0 ? r.effects : effects.concat(r.effects);
+      if (r.events.length > 0) events = events.length === 0 ? r.events : events.concat(r.events);
+    }
     const h = createHash('sha256');
     h.update(this.digest, 'latin1');
-    h.update(encodeReply(r.result));
+    h.update(w.buf.subarray(0, w.len));
     this.digest = h.digest('hex').slice(0, 32);
-    if (this.replica.role === 'tail') this.replies.set(seq, r.result);
-    this.deps.updated(this, r);
+    if (this.replica.role === 'tail') this.replies.set(seq, { origins: entries.map((e) => e.origin as Origin), results });
+    this.deps.updated(this, { reply: results, effects, events });
     const digest = this.digest;
     if (this.durability === null) {
       this.carryOut(this.replica.applied(seq, digest));
       return;
     }
     const at = BigInt(seq);
-    this.durability.recordAt(at, r.effects);
+    this.durability.recordAt(at, effects);
     // async durability (like appendfsync everysec): forwarded without waiting for the batch.
     if (this.durability.mode === 'async') this.carryOut(this.replica.applied(seq, digest));
     else void this.durability.whenDurable(at).then(() => this.carryOut(this.replica.applied(seq, digest)));
@@ -230,6 +362,7 @@ export class ChainHost {
 
   /** Why an update names a command no head would order, or null. */
   private unknownCommandOf(p: UpdatePayload): string | null {
+    if (p.watch !== undefined) return 'carries a WATCH (a head decides it before ordering)';
     for (const it of p.items) {
       if (!('args' in it)) continue;
       const name = it.args[0];
@@ -242,23 +375,26 @@ export class ChainHost {
   }
 
   private run(seq: number, p: UpdatePayload): ApplyResult & { result: Reply } {
-    const r = this.runItems(seq, p);
-    for (const e of r.effects) {
-      if ('key' in e) {
-        this.touched.set(`${e.db}\u0000${e.key}`, seq);
-        if (e.op === 'rename') this.touched.set(`${e.db}\u0000${e.to}`, seq);
-        else if (e.op === 'move') this.touched.set(`${e.toDb}\u0000${e.key}`, seq);
-      } else this.touchedFloor = seq;
-    }
-    if (seq % watchPruneEveryUpdates === 0) {
-      const floor = seq - watchWindowUpdates;
-      for (const [k, at] of this.touched) if (at <= floor) this.touched.delete(k);
-      if (floor > this.touchedFloor) this.touchedFloor = floor;
+    const r = this.runItems(p);
+    if (this.watched.size > 0) {
+      // Redis touchWatchedKey: only keys someone watches are recorded.
+      for (const e of r.effects) {
+        if ('key' in e) {
+          this.touch(e.db, e.key, seq);
+          if (e.op === 'rename') this.touch(e.db, e.to, seq);
+          else if (e.op === 'move') this.touch(e.toDb, e.key, seq);
+        } else this.watchFloor = seq;
+      }
     }
     return r;
   }
 
-  private runItems(seq: number, p: UpdatePayload): ApplyResult & { result: Reply } {
+  private touch(db: number, key: string, seq: number): void {
+    const e = this.watched.get(`${db}\u0000${key}`);
+    if (e !== undefined) e.changedSeq = seq;
+  }
+
+  private runItems(p: UpdatePayload): ApplyResult & { result: Reply } {
     const ctx = { nowMs: p.nowMs, seed: p.seed, db: p.db };
     const first = p.items[0];
     if (first !== undefined && 'args' in first && first.args[0] === expireCommand) {
@@ -273,11 +409,7 @@ export class ChainHost {
       }
       return { reply: 'OK', effects: [], events: [], result: ['OK'] };
     }
-    if (p.watch !== undefined) {
-      const since = p.watch.sinceSeq;
-      const dirty = since < this.touchedFloor || p.watch.keys.some((k) => (this.touched.get(`${k.db}\u0000${k.key}`) ?? 0) > since);
-      if (dirty) return { reply: NULL_ARRAY, effects: [], events: [], result: NULL_ARRAY };
-    }
+    if (p.aborted === true) return { reply: NULL_ARRAY, effects: [], events: [], result: NULL_ARRAY };
     const items: Array<{ spec: CommandSpec; args: string[] } | { select: number }> = [];
     for (const it of p.items) {
       if ('select' in it) items.push(it);

@@ -52,8 +52,20 @@ export const inboundLinksMax = 256;
 /** A request forwarded to another node (a write to a head, a read to a tail) is answered -TRYAGAIN after this long. */
 export const clusterRequestTimeoutMs = 10_000;
 
-/** WATCH: the updates a chain remembers which key each changed; an older WATCH makes EXEC abort. */
-export const watchWindowUpdates = 1_000_000;
+/**
+ * WATCH: the (db, key) pairs a chain's head tracks for watching clients at once; a WATCH
+ * beyond it gets -TRYAGAIN rather than growing the head's memory without bound.
+ */
+export const watchedKeysMax = 1_000_000;
 
-/** WATCH: how often (in updates) a chain forgets changes older than watchWindowUpdates. */
-export const watchPruneEveryUpdates = 65_536;
+/**
+ * A head seals its open batch (one chain update carrying many client updates) at this many
+ * entries or bytes, or at the end of the event-loop turn, whichever comes first: large
+ * enough to pay the chain's per-update costs once for a whole burst of pipelined clients,
+ * small enough that one batch is a short stretch of work for every replica.
+ */
+export const batchEntriesMax = 1024;
+export const batchBytesTarget = 1024 * 1024;
+
+/** How often a node looks for requests that have waited clusterRequestTimeoutMs (one timer, not one per request). */
+export const requestSweepMs = 250;

@@ -28,7 +28,7 @@ import { PeerTransport } from './transport';
 import { ChainHost, configCommand, specOf, type ParkedRequest } from './chain-host';
 import { decodeClusterMsg, encodeClusterMsg, type ClusterMsg, type UpdatePayload } from './update-codec';
 import { activeExpirePeriodMs } from '../limits';
-import { clusterRequestTimeoutMs } from './limits';
+import { clusterRequestTimeoutMs, requestSweepMs } from './limits';
 
 /** Commands that are per-key by nature: split across chains, replies merged. */
 const SPLIT = new Set(['mget', 'del', 'exists', 'unlink', 'touch']);
@@ -44,8 +44,10 @@ const blockCommand = '\u0000block';
 /** Node-to-node only: forget a parked request ([unblockCommand, request]). */
 const unblockCommand = '\u0000unblock';
 
-/** A read asks the head for its last ordered update (WATCH's starting point). */
+/** Node-to-node only: register WATCHed keys at the head and learn its last ordered update ([watchSeqCommand, ...keys] in the read's db). */
 const watchSeqCommand = '\u0000watchseq';
+/** Node-to-node only: a WATCH ended without its EXEC reaching the head ([unwatchCommand, db, key, db, key...]). */
+const unwatchCommand = '\u0000unwatch';
 
 export interface ClusterNodeOptions {
   config: ClusterConfig;
@@ -82,7 +84,10 @@ function track(o: ConnectionOrder, kind: 'writes' | 'reads' | 'gate', p: Promise
 
 interface PendingRequest {
   resolve(r: Reply): void;
+  /** Its own timer (blocking requests), or null: then `deadlineMs` is checked by the sweep. */
   timer: NodeJS.Timeout | null;
+  /** When the sweep answers it -TRYAGAIN (Unix ms); Infinity: never. */
+  deadlineMs: number;
 }
 
 
@@ -101,6 +106,7 @@ export class ClusterNode {
   private readonly pending = new Map<number, PendingRequest>();
   private nextRequest = 1;
   private expireTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
   /** Per session: what keeps its reads and writes in the connection's order (see asRead/asWrite). */
   private readonly order = new WeakMap<Session, ConnectionOrder>();
   private readonly watches = new WeakMap<Session, ClusterWatch | 'crossslot'>();
@@ -145,7 +151,7 @@ export class ClusterNode {
         self: this.self,
         table: server.table,
         sendChain: (to, c, bytes) => this.send(to, { kind: 'chain', chain: c, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }),
-        answer: (origin, replies) => this.answer(origin, replies),
+        answer: (origins, replies) => this.answerMany(origins, replies),
         updated: (h, r) => {
           // After the update's own bookkeeping: serving a waiter orders a new update on this chain.
           if (r.effects.length > 0 && h.parked.size > 0) queueMicrotask(() => this.serveTouched(h, r.effects));
@@ -161,10 +167,13 @@ export class ClusterNode {
     await this.transport.start();
     this.expireTimer = setInterval(() => this.expireCycle(), activeExpirePeriodMs);
     this.expireTimer.unref();
+    this.sweepTimer = setInterval(() => this.sweepRequests(Date.now()), requestSweepMs);
+    this.sweepTimer.unref();
   }
 
   async close(): Promise<void> {
     if (this.expireTimer !== null) clearInterval(this.expireTimer);
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     await this.transport.close();
     for (const w of this.parkedAll()) this.unpark(w);
     for (const p of this.pending.values()) {
@@ -276,6 +285,7 @@ export class ClusterNode {
 
   /** A client closed while blocked: the head forgets its request (nothing is served to nobody). */
   onSessionClosed(s: Session): void {
+    this.dropWatch(s);
     const b = this.blocked.get(s);
     if (b === undefined) return;
     this.blocked.delete(s);
@@ -363,19 +373,26 @@ export class ClusterNode {
 
   /** EXEC in a cluster: the data commands of the transaction as one update at the head of their one chain. */
   execTransaction(s: Session, queued: QueuedCommand[], watched: ClusterWatch | 'crossslot' | undefined): Reply | Promise<Reply> {
+    const r = this.execAt(s, queued, watched);
+    // The head decides a WATCH only when the EXEC reaches it; otherwise it must forget it now.
+    if (watched !== undefined && watched !== 'crossslot' && !r.carriesWatch) this.releaseWatch(watched);
+    return r.reply;
+  }
+
+  private execAt(s: Session, queued: QueuedCommand[], watched: ClusterWatch | 'crossslot' | undefined): { reply: Reply | Promise<Reply>; carriesWatch: boolean } {
     let chain: ChainId | null = null;
     for (const q of queued) {
       if (q.spec.data === undefined) continue;
       const idx = keyIndexes(q.spec, q.args);
-      if (idx.length === 0) return err.crossSlot;
+      if (idx.length === 0) return { reply: err.crossSlot, carriesWatch: false };
       for (const i of idx) {
         const c = this.chainOfKey(q.args[i] as string);
-        if (chain !== null && c !== chain) return err.crossSlot;
+        if (chain !== null && c !== chain) return { reply: err.crossSlot, carriesWatch: false };
         chain = c;
       }
     }
-    if (watched === 'crossslot') return err.crossSlot;
-    if (watched !== undefined && chain !== null && watched.chain !== chain) return err.crossSlot;
+    if (watched === 'crossslot') return { reply: err.crossSlot, carriesWatch: false };
+    if (watched !== undefined && chain !== null && watched.chain !== chain) return { reply: err.crossSlot, carriesWatch: false };
     const replies: Reply[] = new Array<Reply>(queued.length).fill(null);
     const at: number[] = [];
     const items: UpdatePayload['items'] = [];
@@ -391,7 +408,7 @@ export class ClusterNode {
       replies[i] = r instanceof Promise ? err.tryAgain('asynchronous command in a cluster transaction') : r;
       if (q.spec.name === 'select' && at.length > 0) items.push({ select: s.db });
     }
-    if (chain === null) return replies;
+    if (chain === null) return { reply: replies, carriesWatch: false };
     const payload: UpdatePayload = { db: startDb, nowMs: 0, seed: 0, items };
     if (watched !== undefined) payload.watch = { keys: watched.keys, sinceSeq: watched.sinceSeq };
     const p = this.asWrite(s, () => this.write(chain, payload)).then((r) => {
@@ -401,7 +418,7 @@ export class ClusterNode {
       at.forEach((pos, j) => (replies[pos] = rs[j] as Reply));
       return replies;
     });
-    return p;
+    return { reply: p, carriesWatch: watched !== undefined };
   }
 
   /** WATCH in a cluster: remember the head's last ordered update; EXEC aborts if a watched key changed after it. */
@@ -419,12 +436,14 @@ export class ClusterNode {
     }
     const db = s.db;
     const target = chain as ChainId;
-    return Promise.resolve(this.asRead(s, () => this.readAt(this.placement.membersOf(target)[0] as NodeId, target, db, [watchSeqCommand]))).then((r) => {
+    return Promise.resolve(this.asRead(s, () => this.readAt(this.placement.membersOf(target)[0] as NodeId, target, db, [watchSeqCommand, ...keys]))).then((r) => {
       if (typeof r !== 'number') return r;
       const w = this.watches.get(s);
       const entries = keys.map((key) => ({ db, key }));
-      if (w === undefined) this.watches.set(s, { chain: target, sinceSeq: r, keys: entries });
-      else if (w !== 'crossslot') w.keys.push(...entries);
+      if (w === undefined && !s.closed) this.watches.set(s, { chain: target, sinceSeq: r, keys: entries });
+      else if (w !== undefined && w !== 'crossslot' && w.chain === target) w.keys.push(...entries);
+      // Registered at the head, but no EXEC will carry it (the client left, or UNWATCH won the race).
+      else this.releaseWatch({ chain: target, sinceSeq: r, keys: entries });
       return OK;
     });
   }
@@ -436,7 +455,16 @@ export class ClusterNode {
   }
 
   dropWatch(s: Session): void {
+    const w = this.watches.get(s);
     this.watches.delete(s);
+    if (w !== undefined && w !== 'crossslot') this.releaseWatch(w);
+  }
+
+  /** The head forgets a WATCH whose EXEC will never reach it. */
+  private releaseWatch(w: ClusterWatch): void {
+    const args = [unwatchCommand];
+    for (const k of w.keys) args.push(String(k.db), k.key);
+    void this.readAt(this.placement.membersOf(w.chain)[0] as NodeId, w.chain, 0, args);
   }
 
   /**
@@ -488,20 +516,38 @@ export class ClusterNode {
   private readLocal(chain: ChainId, db: number, args: string[], nowMs: number): Reply {
     const host = this.chains.get(chain);
     if (host === undefined) return err.tryAgain(`This node does not serve chain ${chain}`);
-    if (args[0] === watchSeqCommand) return host.replica.stats().handedSeq;
+    if (args[0] === watchSeqCommand) {
+      if (host.role !== 'head') return err.tryAgain(`This node is not the head of chain ${chain}`);
+      return host.registerWatch(args.slice(1).map((key) => ({ db, key })));
+    }
     return host.read(db, args, nowMs);
   }
 
-  /** A read-path request that is a control message for this node (unblock). */
+  /** A read-path request that is a control message for this node (unblock, unwatch). */
   private control(from: NodeId, chain: ChainId, args: string[]): Reply | undefined {
+    if (args[0] === unwatchCommand) {
+      const keys: Array<{ db: number; key: string }> = [];
+      for (let i = 1; i + 1 < args.length; i += 2) keys.push({ db: Number(args[i]), key: args[i + 1] as string });
+      this.chains.get(chain)?.releaseWatch(keys);
+      return OK;
+    }
     if (args[0] !== unblockCommand) return undefined;
     this.unblock(chain, { node: from, request: Number(args[1]) });
     return OK;
   }
 
-  /** A promise of request's answer; after timeoutMs (0: never) it answers -TRYAGAIN instead. */
+  /**
+   * A promise of request's answer; after timeoutMs (0: never) it answers -TRYAGAIN instead.
+   * The common timeout is enforced by one periodic sweep (requests are kept in the order they
+   * were made, so the sweep stops at the first one not yet due): a timer per request would
+   * cost more than the request itself on the write path.
+   */
   private expect(request: number, timeoutMs = clusterRequestTimeoutMs): Promise<Reply> {
     return new Promise<Reply>((resolve) => {
+      if (timeoutMs === clusterRequestTimeoutMs) {
+        this.pending.set(request, { resolve, timer: null, deadlineMs: Date.now() + timeoutMs });
+        return;
+      }
       const timer =
         timeoutMs === 0
           ? null
@@ -509,8 +555,18 @@ export class ClusterNode {
               this.pending.delete(request);
               resolve(err.tryAgain('Cluster request timed out; the write may or may not have been applied'));
             }, timeoutMs);
-      this.pending.set(request, { resolve, timer });
+      this.pending.set(request, { resolve, timer, deadlineMs: Infinity });
     });
+  }
+
+  /** Answer -TRYAGAIN to the requests made with the common timeout that are due at `nowMs`. */
+  private sweepRequests(nowMs: number): void {
+    for (const [request, p] of this.pending) {
+      if (p.deadlineMs === Infinity) continue;
+      if (p.deadlineMs > nowMs) return;
+      this.pending.delete(request);
+      p.resolve(err.tryAgain('Cluster request timed out; the write may or may not have been applied'));
+    }
   }
 
   private settle(request: number, r: Reply): void {
@@ -642,6 +698,24 @@ export class ClusterNode {
     else this.send(origin.node, { kind: 'result', request: origin.request, reply: replies });
   }
 
+  /** A tail answering a batch: one message per origin node carries all of that node's replies. */
+  private answerMany(origins: readonly Origin[], replies: readonly Reply[]): void {
+    let remote: Map<NodeId, Array<{ request: number; reply: Reply }>> | null = null;
+    for (let i = 0; i < origins.length; i++) {
+      const o = origins[i] as Origin;
+      const r = replies[i] as Reply;
+      if (o.node === this.self) {
+        this.settle(o.request, r);
+        continue;
+      }
+      remote ??= new Map();
+      const list = remote.get(o.node);
+      if (list === undefined) remote.set(o.node, [{ request: o.request, reply: r }]);
+      else list.push({ request: o.request, reply: r });
+    }
+    if (remote !== null) for (const [node, results] of remote) this.send(node, { kind: 'results', results });
+  }
+
   private send(to: NodeId, m: ClusterMsg): void {
     this.transport.send(to, encodeClusterMsg(m));
   }
@@ -661,6 +735,9 @@ export class ClusterNode {
         return;
       case 'result':
         this.settle(m.request, m.reply);
+        return;
+      case 'results':
+        for (const r of m.results) this.settle(r.request, r.reply);
         return;
       case 'chain': {
         const host = this.chains.get(m.chain as ChainId);
@@ -702,7 +779,7 @@ export class ClusterNode {
       const st = h.replica.stats();
       roles[st.role]++;
       const lag = st.handedSeq - st.ackedSeq;
-      lines.push(`chain${i++}:id=${h.chain},role=${st.role},applied_seq=${st.appliedSeq},acked_seq=${st.ackedSeq},lag=${lag},sent=${st.sentLength},divergences=${h.divergences},halted=${h.halted === null ? 0 : 1}`);
+      lines.push(`chain${i++}:id=${h.chain},role=${st.role},applied_seq=${st.appliedSeq},acked_seq=${st.ackedSeq},lag=${lag},sent=${st.sentLength},watched=${h.watchedKeys},divergences=${h.divergences},halted=${h.halted === null ? 0 : 1}`);
     }
     return [`cluster_node:${this.self}`, `chains:${this.chains.size}`, `chain_heads:${roles.head}`, `chain_middles:${roles.middle}`, `chain_tails:${roles.tail}`, ...lines];
   }

@@ -8,12 +8,19 @@
  *   update:  uvar db | uvar nowMs | u32 seed | u8 flags | uvar n | n items | [watch]
  *            item: u8 kind (command: uvar argc ≥ 1, argc str | select: uvar db)
  *            watch (flags bit 0): uvar sinceSeq | uvar n | n × (uvar db, str key)
+ *            aborted (flags bit 1): an EXEC the head voided (a watched key changed)
+ *   batch:   n ≥ 1 entries up to the end: str origin node | uvar request | update
+ *            (the payload of one chain update: the head orders every client update that
+ *            reached it in one event-loop turn as one chain update, so the chain's per-update
+ *            costs — sequence, message, MAC, digest, Sent entry, backend batch — are paid once
+ *            per batch; each entry keeps its own ctx and origin)
  *   message: u8 kind | body
  *            write:   uvar request | str chain | update
  *            read:    uvar request | str chain | uvar db | uvar nowMs | uvar argc ≥ 1, argc str
  *            result:  uvar request | reply
  *            chain:   str chain | bytes
  *            publish: u8 sharded (0/1) | str channel | str message
+ *            results: uvar n ≥ 1 | n × (uvar request | reply)
  */
 import type { Reply } from '../resp/reply';
 import {
@@ -34,6 +41,7 @@ import {
   updateItemsMax,
   watchKeysMax,
 } from './codec-limits';
+import { nodeIdBytesMax } from '../../protocol/chain/limits';
 
 /** One update's data commands and the context the head fixed for them (DESIGN: ctx). */
 export interface UpdatePayload {
@@ -45,8 +53,20 @@ export interface UpdatePayload {
   seed: number;
   /** One command, or an EXEC body with SELECTs between; args[0] is the name as the client sent it. */
   items: Array<{ args: string[] } | { select: number }>;
-  /** WATCH guard of an EXEC: the update is void if any key changed after `sinceSeq`. */
+  /**
+   * WATCH guard of an EXEC on its way to the head (a `write` message): the update is void if
+   * any key changed after `sinceSeq`. The head decides it and orders the update without it,
+   * or `aborted`; a chain update never carries one.
+   */
   watch?: { keys: Array<{ db: number; key: string }>; sinceSeq: number };
+  /** The head found a watched key changed: every replica answers this EXEC nil and applies nothing. */
+  aborted?: true;
+}
+
+/** One client update of a chain update (a batch), with the request it answers. */
+export interface BatchEntry {
+  origin: { node: string; request: number };
+  payload: UpdatePayload;
 }
 
 export type ClusterMsg =
@@ -54,17 +74,19 @@ export type ClusterMsg =
   | { kind: 'read'; request: number; chain: string; db: number; args: string[]; nowMs: number }
   | { kind: 'result'; request: number; reply: Reply }
   | { kind: 'chain'; chain: string; bytes: Buffer /* an encoded chain-core message, opaque here */ }
-  | { kind: 'publish'; channel: string; message: string; sharded: boolean };
+  | { kind: 'publish'; channel: string; message: string; sharded: boolean }
+  /** The replies of several requests of one origin node (a tail answering a batch). */
+  | { kind: 'results'; results: Array<{ request: number; reply: Reply }> };
 
 /** Update item kinds. APPEND-ONLY: on the wire between nodes; never renumber or reuse one. */
 export const updateItemKind = { command: 0x01, select: 0x02 } as const;
 
 /** Update flag bits. APPEND-ONLY; a decoder refuses bits it does not know. */
-export const updateFlag = { watch: 0x01 } as const;
-const updateFlagsKnown = updateFlag.watch;
+export const updateFlag = { watch: 0x01, aborted: 0x02 } as const;
+const updateFlagsKnown = updateFlag.watch | updateFlag.aborted;
 
 /** Cluster message kinds. APPEND-ONLY: never renumber or reuse one; 0 stays unused. */
-export const clusterMsgKind = { write: 0x01, read: 0x02, result: 0x03, chain: 0x04, publish: 0x05 } as const;
+export const clusterMsgKind = { write: 0x01, read: 0x02, result: 0x03, chain: 0x04, publish: 0x05, results: 0x06 } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Encoding. A value outside its field's range is a programmer error (STYLE #4): it throws.
@@ -89,7 +111,7 @@ function writeUpdate(w: ByteWriter, p: UpdatePayload): void {
   w.uvar(checkUint(p.db, dbIndexMax, 'db'));
   w.uvar(checkUint(p.nowMs, Number.MAX_SAFE_INTEGER, 'nowMs'));
   w.u32(checkUint(p.seed, 0xffffffff, 'seed'));
-  w.u8(p.watch === undefined ? 0 : updateFlag.watch);
+  w.u8((p.watch === undefined ? 0 : updateFlag.watch) | (p.aborted === true ? updateFlag.aborted : 0));
   if (p.items.length > updateItemsMax) throw new Error(`cluster codec: ${p.items.length} items above ${updateItemsMax}`);
   w.uvar(p.items.length);
   for (const item of p.items) {
@@ -136,7 +158,23 @@ function writeClusterMsg(w: ByteWriter, m: ClusterMsg): void {
       w.u8(m.sharded ? 1 : 0);
       w.str(m.channel);
       return w.str(m.message);
+    case 'results':
+      if (m.results.length === 0) throw new Error('cluster codec: results message without results');
+      w.uvar(m.results.length);
+      for (const r of m.results) {
+        w.uvar(checkUint(r.request, Number.MAX_SAFE_INTEGER, 'request'));
+        writeReply(w, r.reply, 0);
+      }
+      return;
   }
+}
+
+/** Append one entry to a batch being built in `w` (a batch is its entries, back to back). */
+export function writeBatchEntry(w: ByteWriter, e: BatchEntry): void {
+  if (e.origin.node.length > nodeIdBytesMax) throw new Error(`cluster codec: origin node longer than ${nodeIdBytesMax}`);
+  w.str(e.origin.node);
+  w.uvar(checkUint(e.origin.request, Number.MAX_SAFE_INTEGER, 'request'));
+  writeUpdate(w, e.payload);
 }
 
 /** The encoding of `p`. Throws only on a programmer error (a field out of its range). */
@@ -186,6 +224,7 @@ function readUpdate(rd: ByteReader): UpdatePayload {
     }
   }
   const p: UpdatePayload = { db, nowMs, seed, items };
+  if ((flags & updateFlag.aborted) !== 0) p.aborted = true;
   if ((flags & updateFlag.watch) !== 0) {
     const sinceSeq = rd.uvar();
     // Every watched key is at least a db byte and a length byte.
@@ -198,6 +237,16 @@ function readUpdate(rd: ByteReader): UpdatePayload {
     p.watch = { keys, sinceSeq };
   }
   return p;
+}
+
+function readBatch(rd: ByteReader): BatchEntry[] {
+  const entries: BatchEntry[] = [];
+  do {
+    const node = rd.str(nodeIdBytesMax, 'origin node');
+    const request = rd.uvar();
+    entries.push({ origin: { node, request }, payload: readUpdate(rd) });
+  } while (rd.remaining > 0);
+  return entries;
 }
 
 function readChainId(rd: ByteReader): string {
@@ -233,6 +282,17 @@ function readClusterMsg(rd: ByteReader): ClusterMsg {
       const channel = rd.str(codecStringBytesMax, 'channel');
       return { kind: 'publish', channel, message: rd.str(codecStringBytesMax, 'message'), sharded: sharded === 1 };
     }
+    case clusterMsgKind.results: {
+      // Every result is at least a request byte and a reply tag.
+      const n = rd.count(Number.MAX_SAFE_INTEGER, 2, 'results');
+      if (n === 0) rd.fail('results message without results');
+      const results: Array<{ request: number; reply: Reply }> = [];
+      for (let i = 0; i < n; i++) {
+        const request = rd.uvar();
+        results.push({ request, reply: readReply(rd, 0) });
+      }
+      return { kind: 'results', results };
+    }
     default:
       rd.pos--;
       return rd.fail(`unknown cluster message kind 0x${kind.toString(16).padStart(2, '0')}`);
@@ -242,6 +302,11 @@ function readClusterMsg(rd: ByteReader): ClusterMsg {
 /** The update payload encoded in `b` (all of it), or the reason it is not one. Never throws on bad input. */
 export function decodeUpdate(b: Buffer): UpdatePayload | CodecError {
   return decodeWith(b, 'update', readUpdate);
+}
+
+/** The batch encoded in `b` (all of it: at least one entry), or the reason it is not one. Never throws on bad input. */
+export function decodeBatch(b: Buffer): BatchEntry[] | CodecError {
+  return decodeWith(b, 'batch', readBatch);
 }
 
 /** The cluster message encoded in `b` (all of it), or the reason it is not one. Never throws on bad input. */

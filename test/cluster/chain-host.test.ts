@@ -5,7 +5,8 @@
 import t from 'tap';
 import { ChainHost } from '../../src/cluster/chain-host';
 import { encodeChainMsg, decodeChainMsg } from '../../protocol/chain/codec';
-import { encodeUpdate } from '../../src/cluster/update-codec';
+import { writeBatchEntry, type UpdatePayload } from '../../src/cluster/update-codec';
+import { ByteWriter } from '../../src/cluster/reply-codec';
 import { buildTable } from '../../src/commands/table';
 import { Keyspace } from '../../src/engine/keyspace';
 import type { ChainId, Epoch, NodeId, Seq } from '../../protocol/config/cluster';
@@ -30,25 +31,33 @@ function host() {
   return { h, sent, logs };
 }
 
+/** A chain update's payload: a batch of client updates (update-codec: batch). */
+function batch(...payloads: UpdatePayload[]): Uint8Array {
+  const w = new ByteWriter();
+  payloads.forEach((payload, i) => writeBatchEntry(w, { origin: { node: 'n1', request: i + 1 }, payload }));
+  return w.take();
+}
+
 function update(seq: number, payload: Uint8Array): Uint8Array {
   return encodeChainMsg({ kind: 'update', epoch: 1 as Epoch, chain, seq: seq as Seq, payload, origin: { node: 'n1' as NodeId, request: seq } });
 }
 
 t.test('a good update is applied and forwarded to the successor', async (t) => {
   const { h, sent } = host();
-  h.onChainMessage('n1' as NodeId, update(1, encodeUpdate({ db: 0, nowMs: 1000, seed: 1, items: [{ args: ['SET', 'k', 'v'] }] })));
+  h.onChainMessage('n1' as NodeId, update(1, batch({ db: 0, nowMs: 1000, seed: 1, items: [{ args: ['SET', 'k', 'v'] }] }, { db: 0, nowMs: 1000, seed: 2, items: [{ args: ['INCR', 'n'] }] })));
   t.equal(h.ks.db(0).data.get('k'), 'v');
+  t.equal(h.ks.db(0).data.get('n'), '1', 'every client update of the batch is applied');
   t.same(sent, [{ to: 'n3', kind: 'update' }]);
 });
 
 t.test('an undecodable or non-data update halts the chain here, applies nothing, throws nothing', async (t) => {
-  for (const bad of [new Uint8Array([0xff, 0x00, 0x13]), encodeUpdate({ db: 0, nowMs: 1, seed: 1, items: [{ args: ['CONFIG', 'SET', 'x', 'y'] }] })]) {
+  for (const bad of [new Uint8Array([0xff, 0x00, 0x13]), new Uint8Array(0), batch({ db: 0, nowMs: 1, seed: 1, items: [{ args: ['SET', 'a', 'b'] }] }, { db: 0, nowMs: 1, seed: 1, items: [{ args: ['CONFIG', 'SET', 'x', 'y'] }] })]) {
     const { h, sent, logs } = host();
     t.doesNotThrow(() => h.onChainMessage('n1' as NodeId, update(1, bad)));
     t.not(h.halted, null, `halted: ${h.halted}`);
     t.match(logs.join('\n'), /HALTED/);
-    h.onChainMessage('n1' as NodeId, update(2, encodeUpdate({ db: 0, nowMs: 1, seed: 1, items: [{ args: ['SET', 'k', 'v'] }] })));
-    t.equal(h.ks.db(0).size, 0, 'nothing after it is applied either');
+    h.onChainMessage('n1' as NodeId, update(2, batch({ db: 0, nowMs: 1, seed: 1, items: [{ args: ['SET', 'k', 'v'] }] })));
+    t.equal(h.ks.db(0).size, 0, 'nothing of it (not even its good first entry) nor after it is applied');
     t.same(sent, [], 'nothing is forwarded');
   }
 });

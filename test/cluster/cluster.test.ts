@@ -158,6 +158,59 @@ t.test('MULTI/EXEC runs atomically at the head; WATCH aborts after a change from
   t.equal((await a.read()).raw, '*1\r\n+OK\r\n', 'EXEC runs when nothing watched changed');
 });
 
+t.test('WATCH is decided at the head, and the head forgets every WATCH whose EXEC never comes', async (t) => {
+  const c = await startCluster(t, { nodes: 3 });
+  const chain = c.nodes[0]!.cluster.chainOfKey('{w}k');
+  const head = c.nodes.find((n) => n.cluster.chains.get(chain)?.role === 'head')!;
+  const watched = () => head.cluster.chains.get(chain)!.watchedKeys;
+  const a = await RawClient.connect(c.nodes[1]!.port);
+  const b = await RawClient.connect(c.nodes[2]!.port);
+  t.teardown(() => (a.close(), b.close()));
+
+  // A write that reached the head before the WATCH does not void it (Redis: only later changes count).
+  b.send(['SET', '{w}k', 'before']);
+  t.equal(await a.call('WATCH', '{w}k', '{w}j'), '+OK\r\n');
+  await b.read();
+  t.equal(watched(), 2, 'the head tracks the watched keys');
+  a.send(['MULTI'], ['GET', '{w}k'], ['EXEC']);
+  await a.read();
+  await a.read();
+  t.equal((await a.read()).raw, '*1\r\n$6\r\nbefore\r\n', 'EXEC runs');
+  t.equal(watched(), 0, 'EXEC released the WATCH');
+
+  // A change of a watched key voids EXEC on every replica alike (an aborted update).
+  t.equal(await a.call('WATCH', '{w}k'), '+OK\r\n');
+  t.equal(await b.call('INCR', '{w}n'), ':1\r\n', 'a change of another key of the chain');
+  a.send(['MULTI'], ['INCR', '{w}n'], ['EXEC']);
+  await a.read();
+  await a.read();
+  t.equal((await a.read()).raw, '*1\r\n:2\r\n', 'an unwatched key changing does not void it');
+  t.equal(await a.call('WATCH', '{w}k'), '+OK\r\n');
+  t.equal(await b.call('DEL', '{w}k'), ':1\r\n');
+  a.send(['MULTI'], ['INCR', '{w}n'], ['EXEC']);
+  await a.read();
+  await a.read();
+  t.equal((await a.read()).raw, '*-1\r\n', 'a watched key changing voids it');
+  t.equal(await b.call('GET', '{w}n'), '$1\r\n2\r\n', 'nothing of the voided EXEC applied');
+
+  // UNWATCH, DISCARD, a transaction with no data command, and a client that leaves release it.
+  t.equal(await a.call('WATCH', '{w}k'), '+OK\r\n');
+  t.equal(await a.call('UNWATCH'), '+OK\r\n');
+  t.equal(await a.call('WATCH', '{w}k'), '+OK\r\n');
+  t.equal(await a.call('MULTI'), '+OK\r\n');
+  t.equal(await a.call('DISCARD'), '+OK\r\n');
+  t.equal(await a.call('WATCH', '{w}k'), '+OK\r\n');
+  a.send(['MULTI'], ['PING'], ['EXEC']);
+  for (let i = 0; i < 3; i++) await a.read();
+  const d = await RawClient.connect(c.nodes[0]!.port);
+  t.equal(await d.call('WATCH', '{w}k'), '+OK\r\n');
+  d.close();
+  for (let i = 0; i < 100 && watched() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(watched(), 0, 'nothing is left watched at the head');
+  await settle(c);
+  agree(t, c);
+});
+
 t.test('BLPOP on one node is served by a push through another', async (t) => {
   const c = await startCluster(t, { nodes: 3 });
   const a = await RawClient.connect(c.nodes[0]!.port);

@@ -21,16 +21,20 @@ import {
   VerbatimReply,
 } from '../../src/resp/reply';
 import { type Protocol, ReplyWriter } from '../../src/resp/writer';
-import { decodeReply, encodeReply, isCodecError, replyTag } from '../../src/cluster/reply-codec';
+import { ByteWriter, decodeReply, encodeReply, isCodecError, replyTag } from '../../src/cluster/reply-codec';
 import {
+  type BatchEntry,
   type ClusterMsg,
   type UpdatePayload,
   clusterMsgKind,
+  decodeBatch,
   decodeClusterMsg,
   decodeUpdate,
   encodeClusterMsg,
   encodeUpdate,
+  updateFlag,
   updateItemKind,
+  writeBatchEntry,
 } from '../../src/cluster/update-codec';
 import { clusterChainIdBytesMax, dbIndexMax, replyBigintCharsMax, replyDepthMax } from '../../src/cluster/codec-limits';
 
@@ -360,7 +364,9 @@ t.test('non-canonical and out-of-range encodings are refused', async (t) => {
   for (const [name, bytes, why] of cases) t.match(decodeReply(Buffer.from(bytes)), { error: why }, name);
 
   const update = (bytes: number[]) => decodeUpdate(Buffer.from(bytes));
-  t.match(update([0, 0, 0, 0, 0, 0, 0x02, 0]), { error: /unknown update flags/ }, 'unknown flag bit');
+  t.match(update([0, 0, 0, 0, 0, 0, 0x04, 0]), { error: /unknown update flags/ }, 'unknown flag bit');
+  t.match(decodeBatch(Buffer.alloc(0)), { error: /truncated/ }, 'a batch without entries');
+  t.match(decodeClusterMsg(Buffer.from([clusterMsgKind.results, 0])), { error: /without results/ }, 'a results message without results');
   t.match(update([0, 0, 0, 0, 0, 0, 0, 1, 0x09, 1, 1, 0x61]), { error: /unknown update item kind/ }, 'unknown item kind');
   t.match(update([0, 0, 0, 0, 0, 0, 0, 1, updateItemKind.command, 0, 0]), { error: /without a name/ }, 'command with no args');
   const tooBigDb = [0xff, 0xff, 0xff, 0xff, 0x07]; // 2^31 - 1 > dbIndexMax
@@ -429,6 +435,23 @@ t.test('updates and cluster messages round-trip', async (t) => {
     { kind: 'publish', channel: '', message: '', sharded: true },
   ];
   for (const m of msgs) t.same(decodeClusterMsg(encodeClusterMsg(m)), m, `${m.kind} message`);
+
+  const entries: BatchEntry[] = updates.map((payload, i) => ({ origin: { node: `n${i}`, request: i * 1000 }, payload }));
+  entries.push({ origin: { node: 'n9', request: 1 }, payload: { db: 3, nowMs: 4, seed: 5, items: [], aborted: true } });
+  const bw = new ByteWriter();
+  for (const e of entries) writeBatchEntry(bw, e);
+  const batch = bw.take();
+  t.same(decodeBatch(batch), entries, 'a batch round-trips, entry by entry');
+  for (let cut = 0; cut < batch.length; cut++) {
+    if (!isCodecError(decodeBatch(batch.subarray(0, cut)))) {
+      // A cut between two entries is a shorter, valid batch: only cuts inside an entry must fail.
+      const d = decodeBatch(batch.subarray(0, cut)) as BatchEntry[];
+      if (!t.same(d, entries.slice(0, d.length), `a cut at ${cut} is a batch of whole entries`)) break;
+    }
+  }
+  const results = { kind: 'results' as const, results: [{ request: 9, reply: rich }, { request: 0, reply: NULL_ARRAY }] };
+  const rd = decodeClusterMsg(encodeClusterMsg(results));
+  t.ok(!isCodecError(rd) && rd.kind === 'results' && rd.results.length === 2 && resp(rd.results[0]?.reply as Reply, 3) === resp(rich, 3), 'results message');
 
   for (const reply of [rich, NO_REPLY, [OK, new ErrorReply('EXECABORT x')]] as Reply[]) {
     const d = decodeClusterMsg(encodeClusterMsg({ kind: 'result', request: 77, reply }));
@@ -520,6 +543,21 @@ t.test('golden bytes', async (t) => {
     null: 1, bulk: 2, int: 3, negInt: 4, float: 5, bigint: 6, array: 7, status: 8, error: 9, map: 10, pairs: 11,
     set: 12, double: 13, false: 14, true: 15, verbatim: 16, push: 17, nullArray: 18, multi: 19, noReply: 20,
   }, 'reply tags');
-  t.same(clusterMsgKind, { write: 1, read: 2, result: 3, chain: 4, publish: 5 }, 'message kinds');
+  t.same(clusterMsgKind, { write: 1, read: 2, result: 3, chain: 4, publish: 5, results: 6 }, 'message kinds');
+  t.same(updateFlag, { watch: 1, aborted: 2 }, 'update flags');
+  t.equal(hex(encodeUpdate({ db: 0, nowMs: 1, seed: 0, items: [], aborted: true })), '00' + '01' + '00000000' + '02' + '00', 'aborted update');
+  const w = new ByteWriter();
+  writeBatchEntry(w, { origin: { node: 'n1', request: 3 }, payload: { db: 0, nowMs: 1, seed: 0, items: [] } });
+  writeBatchEntry(w, { origin: { node: 'n2', request: 300 }, payload: { db: 0, nowMs: 1, seed: 0, items: [{ select: 1 }] } });
+  t.equal(
+    hex(w.take()),
+    '026e31' + '03' + '0001000000000000' + '026e32' + 'ac02' + '000100000000' + '00' + '01' + '0201',
+    'batch: entries back to back (origin node, request, update)',
+  );
+  t.equal(
+    hex(encodeClusterMsg({ kind: 'results', results: [{ request: 1, reply: OK }, { request: 2, reply: null }] })),
+    '06' + '02' + '01' + '08024f4b' + '02' + '01',
+    'results',
+  );
   t.same(updateItemKind, { command: 1, select: 2 }, 'update item kinds');
 });
