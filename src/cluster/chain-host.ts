@@ -57,6 +57,11 @@ export interface ChainHostDeps {
    * error) to the nodes whose clients asked: `replies[i]` answers `origins[i]`.
    */
   answer(origins: readonly Origin[], replies: readonly Reply[]): void;
+  /**
+   * Head: call `host.sealTurn()` at the end of this event-loop turn (the node seals every chain's
+   * open batch together, then flushes the links, so the batches leave in this turn).
+   */
+  requestSeal(host: ChainHost): void;
   /** After an update applied here: its effects and keyspace events (WATCH, blocking, notifications). */
   updated(chain: ChainHost, r: ApplyResult): void;
   log(line: string): void;
@@ -146,9 +151,15 @@ export class ChainHost {
     if (this.open.length >= batchEntriesMax || this.openWriter.len >= batchBytesTarget) this.seal();
     else if (!this.sealScheduled) {
       this.sealScheduled = true;
-      setImmediate(this.sealScheduledBatch);
+      this.deps.requestSeal(this);
     }
     return null;
+  }
+
+  /** Head: the end of the turn in which submit asked for it (ChainHostDeps.requestSeal). */
+  sealTurn(): void {
+    this.sealScheduled = false;
+    this.seal();
   }
 
   /**
@@ -199,11 +210,6 @@ export class ChainHost {
       if (--e.refs === 0) this.watched.delete(id);
     }
   }
-
-  private readonly sealScheduledBatch = (): void => {
-    this.sealScheduled = false;
-    this.seal();
-  };
 
   /**
    * Head: order the open batch as one chain update now. WATCH calls this before it reads the

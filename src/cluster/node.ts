@@ -107,6 +107,8 @@ export class ClusterNode {
   private nextRequest = 1;
   private expireTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** Heads with an open batch to seal at the end of this turn. */
+  private sealing: ChainHost[] = [];
   /** Per session: what keeps its reads and writes in the connection's order (see asRead/asWrite). */
   private readonly order = new WeakMap<Session, ConnectionOrder>();
   private readonly watches = new WeakMap<Session, ClusterWatch | 'crossslot'>();
@@ -152,6 +154,7 @@ export class ClusterNode {
         table: server.table,
         sendChain: (to, c, bytes) => this.send(to, { kind: 'chain', chain: c, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }),
         answer: (origins, replies) => this.answerMany(origins, replies),
+        requestSeal: (h) => this.requestSeal(h),
         updated: (h, r) => {
           // After the update's own bookkeeping: serving a waiter orders a new update on this chain.
           if (r.effects.length > 0 && h.parked.size > 0) queueMicrotask(() => this.serveTouched(h, r.effects));
@@ -697,6 +700,23 @@ export class ClusterNode {
     if (origin.node === this.self) this.settle(origin.request, replies);
     else this.send(origin.node, { kind: 'result', request: origin.request, reply: replies });
   }
+
+  /**
+   * Seal every open batch at the end of the turn (setImmediate: after all of this turn's I/O
+   * callbacks), then flush the links at once, so the batches leave in this turn rather than
+   * at the links' own flush in the next one.
+   */
+  private requestSeal(h: ChainHost): void {
+    if (this.sealing.length === 0) setImmediate(this.sealAll);
+    this.sealing.push(h);
+  }
+
+  private readonly sealAll = (): void => {
+    const hosts = this.sealing;
+    this.sealing = [];
+    for (const h of hosts) h.sealTurn();
+    this.transport.flushNow();
+  };
 
   /** A tail answering a batch: one message per origin node carries all of that node's replies. */
   private answerMany(origins: readonly Origin[], replies: readonly Reply[]): void {

@@ -505,6 +505,15 @@ export class PeerTransport {
     link.reconnectTimer = setTimeout(() => this.dial(link), delayMs);
   }
 
+  /** Send what is queued on every link now, not at the end of the turn (the chain's batches, just sealed). */
+  flushNow(): void {
+    for (const link of this.outbound.values()) {
+      if (link.flushImmediate === null) continue;
+      clearImmediate(link.flushImmediate);
+      this.flush(link);
+    }
+  }
+
   private scheduleFlush(link: OutboundLink): void {
     // setImmediate, not a microtask: everything sent by all the I/O callbacks of this turn joins one frame.
     if (link.flushImmediate === null) link.flushImmediate = setImmediate(() => this.flush(link));

@@ -25,6 +25,7 @@ function host() {
       sent.push({ to, kind: 'error' in m ? 'bad' : m.kind });
     },
     answer: () => {},
+    requestSeal: (h) => setImmediate(() => h.sealTurn()),
     updated: () => {},
     log: (l) => logs.push(l),
   }, new Keyspace());
