@@ -97,6 +97,11 @@ export class ChainReplica<P> {
     this.ackedDigest = this.successor === null ? (options.appliedDigest ?? null) : null;
   }
 
+  /** Every update up to this one is applied at the tail (acknowledged to this replica); at the tail, its applied one. */
+  get acked(): Seq {
+    return this.ackedSeq as Seq;
+  }
+
   get role(): Role {
     if (this.predecessor === null) return 'head';
     return this.successor === null ? 'tail' : 'middle';

@@ -106,6 +106,19 @@ export class ChainHost {
   private readonly watched = new Map<string, { refs: number; changedSeq: number }>();
   /** Head: the last update that changed keys wholesale (FLUSHDB, FLUSHALL, SWAPDB): every WATCH before it is void. */
   private watchFloor = 0;
+  /**
+   * Not at the tail — CRAQ's dirty versions (Terrace & Freedman, "Object Storage on CRAQ",
+   * USENIX ATC 2009, §2.3): per database, the keys changed by an update the tail has not yet
+   * acknowledged, with the last such update. A key absent here holds its committed value on
+   * this replica: any newer committed version would have passed through this replica first
+   * and be listed until its ack. So such a read is answered here, linearizably, without the
+   * hop to the tail. `dirtyLog` lists (seq, db, key) in update order to forget them on acks.
+   */
+  private readonly dirty: Array<Map<string, number> | undefined> = [];
+  private dirtyLog: Array<number | string> = [];
+  private dirtyLogHead = 0;
+  /** The last update with a keyless effect (FLUSHDB, FLUSHALL, SWAPDB): nothing is clean until it is acknowledged. */
+  private dirtyAllSeq = 0;
   /** The newest ack of this burst, sent once the burst is processed (coalesceAck). */
   private pendingAck: { to: NodeId; msg: AckMsg } | null = null;
   /** Head only: blocked requests waiting per (db, key), in arrival order (the node parks and serves them). */
@@ -245,7 +258,10 @@ export class ChainHost {
       this.deps.log(`chain ${this.chain}: undecodable message from ${from} dropped: ${msg.error}`);
       return;
     }
+    const before = this.replica.acked;
     this.carryOut(this.replica.step(from, msg));
+    const acked = this.replica.acked;
+    if (acked > before && this.dirtyLog.length > this.dirtyLogHead) this.cleanUpTo(acked);
   }
 
   linkUp(peer: NodeId): void {
@@ -382,6 +398,15 @@ export class ChainHost {
 
   private run(seq: number, p: UpdatePayload): ApplyResult & { result: Reply } {
     const r = this.runItems(p);
+    if (this.replica.successor !== null) {
+      for (const e of r.effects) {
+        if ('key' in e) {
+          this.markDirty(e.db, e.key, seq);
+          if (e.op === 'rename') this.markDirty(e.db, e.to, seq);
+          else if (e.op === 'move') this.markDirty(e.toDb, e.key, seq);
+        } else this.dirtyAllSeq = seq;
+      }
+    }
     if (this.watched.size > 0) {
       // Redis touchWatchedKey: only keys someone watches are recorded.
       for (const e of r.effects) {
@@ -393,6 +418,50 @@ export class ChainHost {
       }
     }
     return r;
+  }
+
+  private markDirty(db: number, key: string, seq: number): void {
+    let m = this.dirty[db];
+    if (m === undefined) this.dirty[db] = m = new Map();
+    m.set(key, seq);
+    this.dirtyLog.push(seq, db, key);
+  }
+
+  /** Forget the dirty versions the tail has acknowledged (acks are cumulative). */
+  private cleanUpTo(acked: number): void {
+    const log = this.dirtyLog;
+    let i = this.dirtyLogHead;
+    while (i < log.length && (log[i] as number) <= acked) {
+      const seq = log[i] as number;
+      const m = this.dirty[log[i + 1] as number] as Map<string, number>;
+      const key = log[i + 2] as string;
+      if (m.get(key) === seq) m.delete(key);
+      i += 3;
+    }
+    if (i === log.length) {
+      this.dirtyLog = [];
+      this.dirtyLogHead = 0;
+    } else if (i > 3 * 4096 && i * 2 > log.length) {
+      this.dirtyLog = log.slice(i);
+      this.dirtyLogHead = 0;
+    } else this.dirtyLogHead = i;
+  }
+
+  /**
+   * Whether this replica may answer a read of `keys` in `db` (null: the whole keyspace, for
+   * DBSIZE, KEYS, SCAN, RANDOMKEY) itself: it is the tail, or none of them has a version the
+   * tail has not acknowledged (CRAQ clean read).
+   */
+  cleanFor(db: number, keys: readonly string[] | null): boolean {
+    if (this.replica.successor === null) return true;
+    if (this.halted !== null) return false;
+    const acked = this.replica.acked;
+    if (this.dirtyAllSeq > acked) return false;
+    if (keys === null) return this.replica.stats().appliedSeq === acked;
+    const m = this.dirty[db];
+    if (m === undefined) return true;
+    for (let i = 0; i < keys.length; i++) if (m.has(keys[i] as string)) return false;
+    return true;
   }
 
   private touch(db: number, key: string, seq: number): void {

@@ -107,6 +107,8 @@ export class ClusterNode {
   private nextRequest = 1;
   private expireTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** Reads answered by a non-tail replica of this node from a clean copy (INFO: clean_reads). */
+  private cleanReads = 0;
   /** Heads with an open batch to seal at the end of this turn. */
   private sealing: ChainHost[] = [];
   /** Per session: what keeps its reads and writes in the connection's order (see asRead/asWrite). */
@@ -211,7 +213,7 @@ export class ClusterNode {
         s.pause();
         return this.blockingWrite(s, spec, chain, args).finally(() => s.resume());
       }
-      return spec.isWrite ? this.writeOne(s, chain, args) : this.readOne(s, chain, args);
+      return spec.isWrite ? this.writeOne(s, chain, args) : this.readOne(s, chain, args, idx.map((i) => args[i] as string));
     }
     if (!SPLIT.has(spec.name)) return err.crossSlot;
     return this.split(s, spec, args, byChain);
@@ -296,15 +298,15 @@ export class ClusterNode {
     void this.readAt(b.head, b.chain, b.db, [unblockCommand, String(b.request)]);
   }
 
-  private readOne(s: Session, chain: ChainId, args: string[]): Reply | Promise<Reply> {
+  private readOne(s: Session, chain: ChainId, args: string[], keys: readonly string[] | null): Reply | Promise<Reply> {
     const db = s.db;
-    return this.asRead(s, () => this.read(chain, db, args));
+    return this.asRead(s, () => this.read(chain, db, args, keys));
   }
 
   private split(s: Session, spec: CommandSpec, args: string[], byChain: Map<ChainId, number[]>): Promise<Reply> {
     const parts = [...byChain].map(([chain, idx]) => {
       const sub = [args[0] as string, ...idx.map((i) => args[i] as string)];
-      return (spec.isWrite ? this.writeOne(s, chain, sub) : Promise.resolve(this.readOne(s, chain, sub))).then((r) => ({ idx, r }));
+      return (spec.isWrite ? this.writeOne(s, chain, sub) : Promise.resolve(this.readOne(s, chain, sub, sub.slice(1)))).then((r) => ({ idx, r }));
     });
     const all = Promise.all(parts).then((results) => {
       for (const { r } of results) if (r instanceof ErrorReply) return r;
@@ -328,12 +330,12 @@ export class ClusterNode {
     }
     if (!SPAN_READ.has(spec.name)) {
       // Any other keyless data command reads one chain's state: give it the first chain.
-      return this.readOne(s, chains[0] as ChainId, args);
+      return this.readOne(s, chains[0] as ChainId, args, null);
     }
     const db = s.db;
     if (spec.name === 'scan') return this.asRead(s, () => this.scan(chains, db, args));
     return this.asRead(s, async () => {
-      const rs = await Promise.all(chains.map((c) => Promise.resolve(this.read(c, db, args))));
+      const rs = await Promise.all(chains.map((c) => Promise.resolve(this.read(c, db, args, null))));
       const bad = rs.find((r) => r instanceof ErrorReply);
       if (bad !== undefined) return bad;
       if (spec.name === 'dbsize') return rs.reduce<number>((a, r) => a + (r as number), 0);
@@ -362,7 +364,7 @@ export class ClusterNode {
     const rest = args.slice(2);
     const keys: Reply[] = [];
     for (;;) {
-      const r = await this.read(chains[at] as ChainId, db, ['SCAN', inner.toString(), ...rest]);
+      const r = await this.read(chains[at] as ChainId, db, ['SCAN', inner.toString(), ...rest], null);
       if (r instanceof ErrorReply) return r;
       const [next, batch] = r as [string, Reply[]];
       keys.push(...batch);
@@ -502,8 +504,17 @@ export class ClusterNode {
     return p;
   }
 
-  /** A read at the chain's tail. */
-  read(chain: ChainId, db: number, args: string[]): Reply | Promise<Reply> {
+  /**
+   * A read of `keys` (null: keyless, the whole keyspace): answered here if this node is a
+   * replica of the chain whose copy of them is clean (ChainHost.cleanFor: CRAQ), otherwise at
+   * the chain's tail.
+   */
+  read(chain: ChainId, db: number, args: string[], keys: readonly string[] | null): Reply | Promise<Reply> {
+    const local = this.chains.get(chain);
+    if (local !== undefined && local.cleanFor(db, keys)) {
+      this.cleanReads++;
+      return local.read(db, args, Date.now());
+    }
     const members = this.placement.membersOf(chain);
     return this.readAt(members[members.length - 1] as NodeId, chain, db, args);
   }
@@ -801,7 +812,7 @@ export class ClusterNode {
       const lag = st.handedSeq - st.ackedSeq;
       lines.push(`chain${i++}:id=${h.chain},role=${st.role},applied_seq=${st.appliedSeq},acked_seq=${st.ackedSeq},lag=${lag},sent=${st.sentLength},watched=${h.watchedKeys},divergences=${h.divergences},halted=${h.halted === null ? 0 : 1}`);
     }
-    return [`cluster_node:${this.self}`, `chains:${this.chains.size}`, `chain_heads:${roles.head}`, `chain_middles:${roles.middle}`, `chain_tails:${roles.tail}`, ...lines];
+    return [`cluster_node:${this.self}`, `chains:${this.chains.size}`, `clean_reads:${this.cleanReads}`, `chain_heads:${roles.head}`, `chain_middles:${roles.middle}`, `chain_tails:${roles.tail}`, ...lines];
   }
 }
 

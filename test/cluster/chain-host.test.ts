@@ -14,15 +14,15 @@ import type { ChainId, Epoch, NodeId, Seq } from '../../protocol/config/cluster'
 const members = ['n1', 'n2', 'n3'] as NodeId[];
 const chain = 'n1>n2>n3' as ChainId;
 
-function host() {
-  const sent: Array<{ to: NodeId; kind: string }> = [];
+function host(self = 'n2') {
+  const sent: Array<{ to: NodeId; kind: string; bytes: Uint8Array }> = [];
   const logs: string[] = [];
   const h = new ChainHost(chain, members, 1, null, {
-    self: 'n2' as NodeId,
+    self: self as NodeId,
     table: buildTable(),
     sendChain: (to, _c, bytes) => {
       const m = decodeChainMsg(bytes);
-      sent.push({ to, kind: 'error' in m ? 'bad' : m.kind });
+      sent.push({ to, kind: 'error' in m ? 'bad' : m.kind, bytes });
     },
     answer: () => {},
     requestSeal: (h) => setImmediate(() => h.sealTurn()),
@@ -48,7 +48,8 @@ t.test('a good update is applied and forwarded to the successor', async (t) => {
   h.onChainMessage('n1' as NodeId, update(1, batch({ db: 0, nowMs: 1000, seed: 1, items: [{ args: ['SET', 'k', 'v'] }] }, { db: 0, nowMs: 1000, seed: 2, items: [{ args: ['INCR', 'n'] }] })));
   t.equal(h.ks.db(0).data.get('k'), 'v');
   t.equal(h.ks.db(0).data.get('n'), '1', 'every client update of the batch is applied');
-  t.same(sent, [{ to: 'n3', kind: 'update' }]);
+  t.match(sent, [{ to: 'n3', kind: 'update' }]);
+  t.equal(sent.length, 1);
 });
 
 t.test('an undecodable or non-data update halts the chain here, applies nothing, throws nothing', async (t) => {
@@ -60,5 +61,37 @@ t.test('an undecodable or non-data update halts the chain here, applies nothing,
     h.onChainMessage('n1' as NodeId, update(2, batch({ db: 0, nowMs: 1, seed: 1, items: [{ args: ['SET', 'k', 'v'] }] })));
     t.equal(h.ks.db(0).size, 0, 'nothing of it (not even its good first entry) nor after it is applied');
     t.same(sent, [], 'nothing is forwarded');
+    t.notOk(h.cleanFor(0, ['k']), 'a halted replica answers no read itself');
   }
+});
+
+// CRAQ (Terrace & Freedman, ATC 2009, §2.3): a non-tail replica answers a read itself only
+// when its copy is clean — no update of the key is waiting for the tail's acknowledgement.
+t.test('a middle answers reads of a key only once the tail has acknowledged its last change', async (t) => {
+  const middle = host('n2');
+  const tail = host('n3');
+  await new Promise((r) => setImmediate(r));
+  const u = update(1, batch({ db: 0, nowMs: 1000, seed: 1, items: [{ args: ['SET', 'k', 'v'] }] }, { db: 3, nowMs: 1000, seed: 2, items: [{ args: ['SET', 'x', 'y'] }] }));
+  t.ok(middle.h.cleanFor(0, ['k']), 'clean before any update');
+  middle.h.onChainMessage('n1' as NodeId, u);
+  t.notOk(middle.h.cleanFor(0, ['k']), 'dirty while the update is not acknowledged');
+  t.notOk(middle.h.cleanFor(3, ['x']), 'in every database it changed');
+  t.ok(middle.h.cleanFor(0, ['other']), 'keys it did not change stay clean');
+  t.notOk(middle.h.cleanFor(0, null), 'a keyless read (DBSIZE, SCAN) needs every update acknowledged');
+
+  // A lying ack (wrong digest) is not believed, so it cleans nothing (DESIGN invariant 4).
+  middle.h.onChainMessage('n3' as NodeId, encodeChainMsg({ kind: 'ack', epoch: 1 as Epoch, chain, seq: 1 as Seq, digest: 'f'.repeat(32) }));
+  t.notOk(middle.h.cleanFor(0, ['k']), 'still dirty after an ack whose digest differs');
+  t.equal(middle.h.divergences, 1);
+
+  tail.h.onChainMessage('n2' as NodeId, u);
+  t.ok(tail.h.cleanFor(0, ['k']), 'the tail always answers itself');
+  await new Promise((r) => setImmediate(r));
+  const ack = tail.sent.find((m) => m.kind === 'ack');
+  t.ok(ack, 'the tail acknowledged');
+  middle.h.onChainMessage('n3' as NodeId, ack!.bytes);
+  t.ok(middle.h.cleanFor(0, ['k']), 'clean once the tail acknowledged it');
+  t.ok(middle.h.cleanFor(3, ['x']));
+  t.ok(middle.h.cleanFor(0, null));
+  t.equal(middle.h.read(0, ['GET', 'k'], 1000), 'v', 'and the middle answers it');
 });

@@ -158,6 +158,60 @@ t.test('MULTI/EXEC runs atomically at the head; WATCH aborts after a change from
   t.equal((await a.read()).raw, '*1\r\n+OK\r\n', 'EXEC runs when nothing watched changed');
 });
 
+t.test('a replica answers reads of clean keys itself (CRAQ), and a write is seen at once from every node', async (t) => {
+  const c = await startCluster(t, { nodes: 3 });
+  const clients = await Promise.all(c.nodes.map((n) => RawClient.connect(n.port)));
+  t.teardown(() => clients.forEach((x) => x.close()));
+  const cleanReads = () => c.nodes.reduce((n, node) => n + Number(/clean_reads:(\d+)/.exec(node.cluster.infoLines().join('\n'))?.[1] ?? 0), 0);
+  for (let i = 0; i < 30; i++) {
+    const writer = clients[i % 3]!;
+    t.equal(await writer.call('SET', `craq${i}`, `v${i}`), '+OK\r\n');
+    // Right after the write's reply the acks may still be on their way: a dirty copy sends the read to the tail.
+    for (const r of clients) t.equal(await r.call('GET', `craq${i}`), `$${String(i).length + 1}\r\nv${i}\r\n`, `read ${i} after its write`);
+  }
+  await settle(c);
+  const before = cleanReads();
+  for (const r of clients) for (let i = 0; i < 30; i++) await r.call('GET', `craq${i}`);
+  t.ok(cleanReads() - before >= 60, `reads at heads and middles answered locally once acknowledged (${cleanReads() - before} of 90)`);
+});
+
+// CRAQ's safety (§2.3): an update the tail has not applied is not committed, so no replica may
+// show it. The link from the middle to the tail is held: the head and the middle have applied
+// SET k v2, the tail still holds v1. Reads through the head and the middle must answer v1
+// (sent to the tail), never v2; once the link is released, every node reads v2.
+t.test('a replica never answers from a copy the tail has not acknowledged (reads go to the tail)', async (t) => {
+  const c = await startCluster(t, { nodes: 3 });
+  const key = 'craq:held';
+  const chain = c.nodes[0]!.cluster.chainOfKey(key);
+  const [headId, middleId, tailId] = c.nodes[0]!.cluster.placement.membersOf(chain);
+  const byId = (id: string | undefined) => c.nodes.find((n) => n.id === id)!;
+  const head = await RawClient.connect(byId(headId).port);
+  const middle = await RawClient.connect(byId(middleId).port);
+  t.teardown(() => (head.close(), middle.close()));
+  t.equal(await head.call('SET', key, 'v1'), '+OK\r\n');
+  await settle(c);
+
+  const transport = byId(middleId).cluster.transport;
+  const send = transport.send.bind(transport);
+  const held: Array<[string, Uint8Array]> = [];
+  // Only chain messages (update-codec kind 0x04) are held: the middle's reads still reach the tail.
+  transport.send = (to: string, msg: Uint8Array) => (to === tailId && msg[0] === 0x04 ? (held.push([to, msg]), true) : send(to, msg));
+  head.send(['SET', key, 'v2']);
+  for (let i = 0; i < 50 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  t.ok(held.length > 0, 'the update is held before the tail');
+  t.equal(byId(middleId).cluster.chains.get(chain)!.ks.db(0).data.get(key), 'v2', 'the middle has applied v2');
+  const other = await RawClient.connect(byId(headId).port);
+  t.teardown(() => other.close());
+  t.equal(await other.call('GET', key), '$2\r\nv1\r\n', 'a read through the head answers the committed v1');
+  t.equal(await middle.call('GET', key), '$2\r\nv1\r\n', 'a read through the middle answers the committed v1');
+
+  transport.send = send;
+  for (const [to, msg] of held) send(to, msg);
+  t.equal((await head.read()).raw, '+OK\r\n', 'the write completes once the tail has it');
+  t.equal(await other.call('GET', key), '$2\r\nv2\r\n');
+  t.equal(await middle.call('GET', key), '$2\r\nv2\r\n');
+});
+
 t.test('WATCH is decided at the head, and the head forgets every WATCH whose EXEC never comes', async (t) => {
   const c = await startCluster(t, { nodes: 3 });
   const chain = c.nodes[0]!.cluster.chainOfKey('{w}k');
