@@ -108,9 +108,7 @@ function hsetGeneric(isHmset: boolean) {
     if (h === undefined) h = createHash(x, key);
     const limits = x.ks.encoding;
     h.tryConversion(args, 2, args.length - 1, limits);
-    let created = 0;
-    for (let i = 2; i < args.length; i += 2) if (h.set(args[i] as string, args[i + 1] as string, limits)) created++;
-    if (created > 0) h.compact();
+    const created = h.setFields(args, 2, limits);
     emitSet(x, key, args.slice(2));
     x.notify('hset', key, 'h');
     return isHmset ? OK : created;
@@ -132,7 +130,6 @@ function hsetnx(x: Exec, args: string[]): Reply {
   if (h === undefined) h = createHash(x, key);
   h.tryConversion(args, 2, 3, x.ks.encoding);
   h.set(field, value, x.ks.encoding);
-  h.compact();
   emitSet(x, key, [field, value]);
   x.notify('hset', key, 'h');
   return 1;
@@ -181,7 +178,7 @@ function hincrby(x: Exec, args: string[]): Reply {
   if (h === undefined) h = createHash(x, key);
   const text = next.toString();
   // Redis 7.4 HASH_SET_KEEP_TTL: the field keeps its TTL (and its place in a listpackex).
-  if (h.set(field, text, x.ks.encoding, true)) h.compact();
+  h.set(field, text, x.ks.encoding, true);
   emitSet(x, key, [field, text], h.ttlOf(field) !== 0);
   x.notify('hincrby', key, 'h');
   return Number.isSafeInteger(Number(next)) ? Number(next) : next;
@@ -209,7 +206,7 @@ function hincrbyfloat(x: Exec, args: string[]): Reply {
   if (h === undefined) h = createHash(x, key);
   const text = formatLongDouble(sum);
   // Redis 7.4 HASH_SET_KEEP_TTL: the field keeps its TTL (and its place in a listpackex).
-  if (h.set(field, text, x.ks.encoding, true)) h.compact();
+  h.set(field, text, x.ks.encoding, true);
   emitSet(x, key, [field, text], h.ttlOf(field) !== 0);
   x.notify('hincrbyfloat', key, 'h');
   return text;
@@ -368,13 +365,9 @@ function hscan(x: Exec, args: string[]): Reply {
   if (h instanceof ErrorReply) return h;
   const o = parseScanOptions(args, 3);
   if (o instanceof ErrorReply) return o;
-  let found: string[];
-  const lp = h.listpack();
-  if (lp !== null) {
-    if (h.isListpackEx) {
-      found = [];
-      h.forEachLive(x.nowMs, (f, v) => found.push(f, v));
-    } else found = lp.slice();
+  let found: string[] = [];
+  if (h.isListpack) {
+    h.forEachLive(x.nowMs, (f, v) => found.push(f, v));
     cursor = 0;
   } else {
     const count = o.count * 2;

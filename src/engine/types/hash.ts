@@ -7,13 +7,19 @@
  *
  * Encodings, switched where Redis switches them so OBJECT ENCODING agrees (7.0 for plain
  * hashes; 7.4 for hashes with field TTLs):
- * - "listpack": one flat array [field, value, field, value...] in insertion order (an update
- *   keeps its place, as lpReplace does) — no Map and no object per field. Lookups are linear,
- *   as in Redis, over at most hash-max-listpack-entries pairs.
- * - "listpackex" (Redis 7.4 OBJ_ENCODING_LISTPACK_EX): the same array plus one TTL per field
- *   (0 for none), once any field-expiry command has touched the hash. Fields are kept in
- *   Redis's listpackEx order: those with a TTL first, by TTL, then the others; a TTL change
- *   re-inserts the field (listpackExUpdateExpiry), so HGETALL returns Redis's order.
+ * - "listpack": one packed string, as Redis keeps one contiguous listpack: per field, in
+ *   insertion order (an update keeps its place, as lpReplace does), varint(field length)
+ *   field varint(value length) value. A varint takes 7 bits per char, low first, the high
+ *   bit set when more follow, so a length under 128 is one char; fields and values are
+ *   binary strings (values.ts), copied in as they are. No JS string, array or Map per field:
+ *   a 10-field hash of short values costs one string of ~130 bytes instead of ~700 bytes of
+ *   21 objects. Lookups scan linearly, as in Redis, over at most hash-max-listpack-entries
+ *   entries; a write builds a new string (Redis's memmove), its cost bounded by the same
+ *   limits, and a multi-field HSET appends its new fields in one copy.
+ * - "listpackex" (Redis 7.4 OBJ_ENCODING_LISTPACK_EX): the same string with varint(TTL or
+ *   0) after each value, once any field-expiry command has touched the hash. Fields are
+ *   kept in Redis's listpackEx order: those with a TTL first, by TTL, then the others; a TTL
+ *   change re-inserts the field (listpackExUpdateExpiry), so HGETALL returns Redis's order.
  * - "hashtable": a Dict field → value, whose cursor is Redis's SCAN cursor for HSCAN and
  *   whose seeded layout makes iteration order and random picks the same on every replica;
  *   plus, for a hash with field TTLs, a side Map field → expireAt of the fields that have one.
@@ -46,20 +52,161 @@ export function hashSeed(key: string, ks: Keyspace): number {
   return hashKey(key, ks.hashSeed ^ 0x4a5e) | 1;
 }
 
+// ---- the packed listpack (see the module comment) -----------------------------------------
+
+/**
+ * What readEntry read, as offsets into the packed string: module state rather than an object
+ * per entry, so a lookup allocates nothing. Copy what is needed before reading another entry.
+ */
+let entryField = 0;
+let entryFieldLen = 0;
+/** Where the value's length prefix starts (a value is replaced from here). */
+let entryValueHead = 0;
+let entryValue = 0;
+let entryValueLen = 0;
+/** The entry's TTL in a listpackex, 0 for none (always 0 in a plain listpack). */
+let entryTtl = 0;
+/** The offset just past the entry: the next entry's. */
+let entryEnd = 0;
+/** The offset just past the varint varintAt read. */
+let varintEnd = 0;
+
+/** The varint at `p`: 7 bits per char, low first, a set high bit saying more follow. */
+function varintAt(s: string, p: number): number {
+  let c = s.charCodeAt(p);
+  if (c < 0x80) {
+    varintEnd = p + 1;
+    return c;
+  }
+  let n = c & 0x7f;
+  let scale = 0x80;
+  for (;;) {
+    c = s.charCodeAt(++p);
+    n += (c & 0x7f) * scale;
+    // Written as a negation so a read past the end (NaN) stops too.
+    if (!(c >= 0x80)) break;
+    scale *= 0x80;
+  }
+  varintEnd = p + 1;
+  return n;
+}
+
+/** The varint of a length or a TTL (up to 2^48, so arithmetic, not 32-bit shifts). */
+function varint(n: number): string {
+  if (n < 0x80) return String.fromCharCode(n);
+  let out = '';
+  while (n >= 0x80) {
+    out += String.fromCharCode((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  return out + String.fromCharCode(n);
+}
+
+/** Read the entry at offset `p` of a packed listpack (`ex`: a listpackex) into the entry* variables. */
+function readEntry(s: string, p: number, ex: boolean): void {
+  entryFieldLen = varintAt(s, p);
+  entryField = varintEnd;
+  entryValueHead = entryField + entryFieldLen;
+  entryValueLen = varintAt(s, entryValueHead);
+  entryValue = varintEnd;
+  entryEnd = entryValue + entryValueLen;
+  if (ex) {
+    entryTtl = varintAt(s, entryEnd);
+    entryEnd = varintEnd;
+  } else entryTtl = 0;
+}
+
+/** The offset of `field`'s entry (read into entry*), or -1: Redis's linear lpFind. */
+function findEntry(s: string, ex: boolean, field: string): number {
+  const len = field.length;
+  // The last char first: a cheap test that rejects most fields of the same length
+  // (field1, field2...) before the full comparison.
+  const last = len === 0 ? 0 : field.charCodeAt(len - 1);
+  for (let p = 0; p < s.length; p = entryEnd) {
+    readEntry(s, p, ex);
+    if (entryFieldLen === len && (len === 0 || (s.charCodeAt(entryField + len - 1) === last && s.startsWith(field, entryField)))) return p;
+  }
+  return -1;
+}
+
+function countEntries(s: string, ex: boolean): number {
+  let n = 0;
+  for (let p = 0; p < s.length; p = entryEnd) {
+    readEntry(s, p, ex);
+    n++;
+  }
+  return n;
+}
+
+/** Append one entry's parts to `parts` (a listpackex entry carries `at`). */
+function pushEntry(parts: string[], field: string, value: string, ex: boolean, at: number): void {
+  parts.push(varint(field.length), field, varint(value.length), value);
+  if (ex) parts.push(varint(at));
+}
+
+/*
+ * Every packed string is built by Array.prototype.join over at least two non-empty parts,
+ * which V8 always copies into one flat string. Concatenation would make a rope, and a
+ * substring of 13 chars or more is a view that keeps its whole parent alive: either would
+ * let an old version of the hash linger behind the new one.
+ */
+
+/** `x` as a flat string of its own (see above; one char is never a view). */
+function own(x: string): string {
+  return x.length < 2 ? x : [x.slice(0, 1), x.slice(1)].join('');
+}
+
+/** `s` without its chars [from, to). */
+function cut(s: string, from: number, to: number): string {
+  if (from === 0) return own(s.slice(to));
+  if (to === s.length) return own(s.slice(0, from));
+  return [s.slice(0, from), s.slice(to)].join('');
+}
+
+/** The packed listpack of the pairs `flat` ([field, value, ...]), with one TTL per pair for a listpackex. */
+function packListpack(flat: readonly string[], ttls: readonly number[] | null): string {
+  const parts: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) pushEntry(parts, flat[i] as string, flat[i + 1] as string, ttls !== null, ttls === null ? 0 : (ttls[i >> 1] as number));
+  return parts.join('');
+}
+
+/**
+ * The listpackex `s` with the entry [from, to) taken out (from = to = s.length: none) and
+ * (field, value, at) put in TTL order (Redis listpackExAddInternal): before the first other
+ * entry whose TTL is none or not earlier; without a TTL, last.
+ */
+function placeByTtl(s: string, from: number, to: number, field: string, value: string, at: number): string {
+  let q = s.length;
+  if (at !== 0) {
+    for (let p = 0; p < s.length; p = entryEnd) {
+      readEntry(s, p, true);
+      if (p !== from && (entryTtl === 0 || entryTtl >= at)) {
+        q = p;
+        break;
+      }
+    }
+  }
+  const parts: string[] = q <= from ? [s.slice(0, q)] : [s.slice(0, from), s.slice(to, q)];
+  pushEntry(parts, field, value, true, at);
+  if (q <= from) parts.push(s.slice(q, from), s.slice(to));
+  else parts.push(s.slice(q));
+  return parts.join('');
+}
+
 export class HashValue implements CollectionValue {
-  /** Listpack: [field, value, ...] in listpack order; hashtable: a Dict. */
-  private store: string[] | Dict<string>;
+  /** Listpack: the packed entries (see the module comment); hashtable: a Dict. */
+  private store: string | Dict<string>;
   /**
    * Field TTLs, absolute Unix ms; null until a field-expiry command touches the hash. With a
-   * listpack store ("listpackex"): one number per field in the store's order, 0 for none.
-   * With a Dict: the fields that have a TTL.
+   * packed store, true ("listpackex"): every entry carries its TTL, 0 for none. With a Dict:
+   * the fields that have a TTL.
    */
-  private ttl: number[] | Map<string, number> | null;
+  private ttl: true | Map<string, number> | null;
 
   constructor(
     readonly seed: number,
-    store: string[] | Dict<string> = [],
-    ttl: number[] | Map<string, number> | null = null,
+    store: string | Dict<string> = '',
+    ttl: true | Map<string, number> | null = null,
   ) {
     this.store = store;
     this.ttl = ttl;
@@ -72,32 +219,33 @@ export class HashValue implements CollectionValue {
   /** Stored fields, logically expired ones included (Redis hashTypeLength(o, 0), HLEN). */
   get size(): number {
     const s = this.store;
-    return Array.isArray(s) ? s.length >> 1 : s.size;
+    return typeof s === 'string' ? countEntries(s, this.ttl === true) : s.size;
   }
 
   /** True while listpack-encoded ("listpack" or "listpackex"). */
   get isListpack(): boolean {
-    return Array.isArray(this.store);
+    return typeof this.store === 'string';
   }
 
   /** True for Redis 7.4's "listpackex": a listpack that carries a TTL per field. */
   get isListpackEx(): boolean {
-    return Array.isArray(this.ttl);
+    return this.ttl === true;
   }
 
   encoding(): string {
-    if (!Array.isArray(this.store)) return 'hashtable';
+    if (typeof this.store !== 'string') return 'hashtable';
     return this.ttl === null ? 'listpack' : 'listpackex';
   }
 
   /**
    * Deep copy with the same encoding, the same Dict layout and the same TTLs, so a copy
    * (COPY, a STORE's effect, its replay) iterates, samples and expires exactly as the original.
+   * A packed store is an immutable string: the copy shares it.
    */
   clone(): HashValue {
     const s = this.store;
     const t = this.ttl;
-    return new HashValue(this.seed, Array.isArray(s) ? s.slice() : s.clone(), t === null ? null : Array.isArray(t) ? t.slice() : new Map(t));
+    return new HashValue(this.seed, typeof s === 'string' ? s : s.clone(), t instanceof Map ? new Map(t) : t);
   }
 
   /**
@@ -120,40 +268,27 @@ export class HashValue implements CollectionValue {
     return out;
   }
 
-  /** Index of the field in the listpack array, or -1. */
-  private lpFind(lp: string[], field: string): number {
-    for (let i = 0; i < lp.length; i += 2) if (lp[i] === field) return i;
-    return -1;
-  }
-
   /** The stored value, logically expired or not (Redis's lookups inside write paths). */
   get(field: string): string | undefined {
     const s = this.store;
-    if (Array.isArray(s)) {
-      const i = this.lpFind(s, field);
-      return i < 0 ? undefined : s[i + 1];
-    }
+    if (typeof s === 'string') return findEntry(s, this.ttl === true, field) < 0 ? undefined : s.slice(entryValue, entryValue + entryValueLen);
     return s.get(field);
   }
 
   /** True when the field is stored, logically expired or not. */
   has(field: string): boolean {
     const s = this.store;
-    return Array.isArray(s) ? this.lpFind(s, field) >= 0 : s.has(field);
+    return typeof s === 'string' ? findEntry(s, this.ttl === true, field) >= 0 : s.has(field);
   }
 
   /** The value unless missing or logically expired at `nowMs` (Redis hashTypeGetValue). */
   getLive(field: string, nowMs: number): string | undefined {
     const s = this.store;
     const t = this.ttl;
-    if (Array.isArray(s)) {
-      const i = this.lpFind(s, field);
-      if (i < 0) return undefined;
-      if (t !== null) {
-        const at = (t as number[])[i >> 1] as number;
-        if (at !== 0 && at < nowMs) return undefined;
-      }
-      return s[i + 1];
+    if (typeof s === 'string') {
+      if (findEntry(s, t === true, field) < 0) return undefined;
+      if (entryTtl !== 0 && entryTtl < nowMs) return undefined;
+      return s.slice(entryValue, entryValue + entryValueLen);
     }
     const v = s.get(field);
     if (v === undefined || t === null) return v;
@@ -165,10 +300,7 @@ export class HashValue implements CollectionValue {
   ttlOf(field: string): number {
     const t = this.ttl;
     if (t === null) return 0;
-    if (Array.isArray(t)) {
-      const i = this.lpFind(this.store as string[], field);
-      return i < 0 ? 0 : (t[i >> 1] as number);
-    }
+    if (t === true) return findEntry(this.store as string, true, field) < 0 ? 0 : entryTtl;
     return t.get(field) ?? 0;
   }
 
@@ -183,14 +315,19 @@ export class HashValue implements CollectionValue {
     const t = this.ttl;
     if (t === null) return false;
     // A listpackex keeps the fields with a TTL first.
-    return Array.isArray(t) ? t.length > 0 && t[0] !== 0 : t.size > 0;
+    return t === true ? this.minExpire() !== 0 : t.size > 0;
   }
 
   /** The earliest field TTL, 0 when no field has one (Redis hashTypeGetMinExpire, accurate). */
   minExpire(): number {
     const t = this.ttl;
     if (t === null) return 0;
-    if (Array.isArray(t)) return t[0] ?? 0;
+    if (t === true) {
+      const s = this.store as string;
+      if (s.length === 0) return 0;
+      readEntry(s, 0, true);
+      return entryTtl;
+    }
     let min = 0;
     for (const at of t.values()) if (min === 0 || at < min) min = at;
     return min;
@@ -203,10 +340,15 @@ export class HashValue implements CollectionValue {
   enableFieldTtl(): boolean {
     if (this.ttl !== null) return false;
     const s = this.store;
-    if (Array.isArray(s)) {
-      const t: number[] = [];
-      for (let i = 0; i < s.length; i += 2) t.push(0);
-      this.ttl = t;
+    if (typeof s === 'string') {
+      const parts: string[] = [];
+      const none = varint(0);
+      for (let p = 0; p < s.length; p = entryEnd) {
+        readEntry(s, p, false);
+        parts.push(s.slice(p, entryEnd), none);
+      }
+      this.store = parts.join('');
+      this.ttl = true;
       return true;
     }
     this.ttl = new Map();
@@ -221,10 +363,11 @@ export class HashValue implements CollectionValue {
   setTtl(field: string, expireAt: number): void {
     const t = this.ttl;
     if (t === null) throw new Error('setTtl on a hash not ready for field TTLs');
-    if (Array.isArray(t)) {
-      const i = this.lpFind(this.store as string[], field);
-      if (i < 0) throw new Error('setTtl of a missing field');
-      this.lpMoveTo(i, expireAt);
+    if (t === true) {
+      const s = this.store as string;
+      const at = findEntry(s, true, field);
+      if (at < 0) throw new Error('setTtl of a missing field');
+      this.store = placeByTtl(s, at, entryEnd, field, s.slice(entryValue, entryValue + entryValueLen), expireAt);
       return;
     }
     if (!(this.store as Dict<string>).has(field)) throw new Error('setTtl of a missing field');
@@ -232,41 +375,12 @@ export class HashValue implements CollectionValue {
     else t.set(field, expireAt);
   }
 
-  /** Re-insert the listpackex pair at flat index `i` with TTL `at` (listpackExUpdateExpiry). */
-  private lpMoveTo(i: number, at: number): void {
-    const s = this.store as string[];
-    const t = this.ttl as number[];
-    const f = s[i] as string;
-    const v = s[i + 1] as string;
-    s.splice(i, 2);
-    t.splice(i >> 1, 1);
-    this.lpInsert(f, v, at);
-  }
-
-  /** Redis listpackExAddInternal: a new triplet in TTL order (TTL-less ones appended). */
-  private lpInsert(field: string, value: string, at: number): void {
-    const s = this.store as string[];
-    const t = this.ttl as number[];
-    if (at !== 0) {
-      for (let j = 0; j < t.length; j++) {
-        const c = t[j] as number;
-        if (c === 0 || c >= at) {
-          s.splice(2 * j, 0, field, value);
-          t.splice(j, 0, at);
-          return;
-        }
-      }
-    }
-    s.push(field, value);
-    t.push(at);
-  }
-
   /**
    * Redis hashTypeTryConversion: before a write of `args[start..end]` (fields and values),
    * convert when any of them is longer than hash-max-listpack-value.
    */
   tryConversion(args: readonly string[], start: number, end: number, limits: HashLimits): void {
-    if (!Array.isArray(this.store)) return;
+    if (typeof this.store !== 'string') return;
     for (let i = start; i <= end; i++) {
       if ((args[i] as string).length > limits.hashMaxListpackValue) {
         this.convert();
@@ -275,58 +389,86 @@ export class HashValue implements CollectionValue {
     }
   }
 
-  /**
-   * Redis hashTypeSet: set one field, true when it is new (a stored field counts as existing
-   * even if logically expired, as in Redis 7.4). A listpack converts first when the field or
-   * value is too long, and after the insert when it holds too many fields. An existing field
-   * loses its TTL (in a listpackex it moves last) unless `keepTtl` (HASH_SET_KEEP_TTL, HINCRBY).
-   */
+  /** Redis hashTypeSet of one field (setFields): true when it is new. */
   set(field: string, value: string, limits: HashLimits, keepTtl = false): boolean {
-    let s = this.store;
-    if (Array.isArray(s)) {
-      if (field.length > limits.hashMaxListpackValue || value.length > limits.hashMaxListpackValue) {
-        this.convert();
-        s = this.store;
-      } else {
-        const t = this.ttl as number[] | null;
-        const i = this.lpFind(s, field);
-        if (i >= 0) {
-          s[i + 1] = value;
-          if (t !== null && !keepTtl && t[i >> 1] !== 0) this.lpMoveTo(i, 0);
-          return false;
-        }
-        s.push(field, value);
-        if (t !== null) t.push(0);
-        if (s.length >> 1 > limits.hashMaxListpackEntries) this.convert();
-        return true;
-      }
-    }
-    const added = (s as Dict<string>).set(field, value);
-    if (!added && !keepTtl && this.ttl !== null) (this.ttl as Map<string, number>).delete(field);
-    return added;
+    return this.setFields([field, value], 0, limits, keepTtl) > 0;
   }
 
   /**
-   * Drop the spare capacity V8 gives a growing array (half again plus 16 slots), so a
-   * listpack costs one slot per field and value. Called after a write that added fields.
+   * Redis hashTypeSet of each pair args[from], args[from + 1], ... in turn: how many fields
+   * are new (a stored field counts as existing even if logically expired, as in Redis 7.4).
+   * A listpack converts before a pair whose field or value is too long, and after the insert
+   * that gives it too many fields; later pairs go to the hashtable. An existing field loses
+   * its TTL (in a listpackex it moves last) unless `keepTtl` (HASH_SET_KEEP_TTL, HINCRBY).
    */
-  compact(): void {
-    const s = this.store;
-    if (Array.isArray(s)) {
-      this.store = s.slice();
-      if (Array.isArray(this.ttl)) this.ttl = this.ttl.slice();
+  setFields(args: readonly string[], from: number, limits: HashLimits, keepTtl = false): number {
+    let created = 0;
+    let i = from;
+    const packed = this.store;
+    if (typeof packed === 'string') {
+      const ex = this.ttl === true;
+      let s = packed;
+      let fields = countEntries(s, ex);
+      // New fields, and updated ones that lose their TTL (they move last), wait here in
+      // order — [field, value, ...], none with a TTL — so that a batch appends them in one copy.
+      const tail: string[] = [];
+      let convert = false;
+      for (; i + 1 < args.length; i += 2) {
+        const f = args[i] as string;
+        const v = args[i + 1] as string;
+        if (f.length > limits.hashMaxListpackValue || v.length > limits.hashMaxListpackValue) {
+          convert = true;
+          break;
+        }
+        const at = findEntry(s, ex, f);
+        if (at >= 0) {
+          if (ex && !keepTtl && entryTtl !== 0) {
+            s = cut(s, at, entryEnd);
+            tail.push(f, v);
+          } else s = [s.slice(0, entryValueHead), varint(v.length), v, s.slice(entryValue + entryValueLen)].join('');
+          continue;
+        }
+        let j = 0;
+        while (j < tail.length && tail[j] !== f) j += 2;
+        if (j < tail.length) {
+          tail[j + 1] = v;
+          continue;
+        }
+        tail.push(f, v);
+        created++;
+        if (++fields > limits.hashMaxListpackEntries) {
+          i += 2;
+          convert = true;
+          break;
+        }
+      }
+      if (tail.length > 0) {
+        const parts = [s];
+        for (let j = 0; j < tail.length; j += 2) pushEntry(parts, tail[j] as string, tail[j + 1] as string, ex, 0);
+        s = parts.join('');
+      }
+      this.store = s;
+      if (!convert) return created;
+      this.convert();
     }
+    const d = this.store as Dict<string>;
+    const t = this.ttl as Map<string, number> | null;
+    for (; i + 1 < args.length; i += 2) {
+      const f = args[i] as string;
+      if (d.set(f, args[i + 1] as string)) created++;
+      else if (!keepTtl && t !== null) t.delete(f);
+    }
+    return created;
   }
 
   /** Remove a field (with its TTL); true when it was stored. */
   delete(field: string): boolean {
     const s = this.store;
     const t = this.ttl;
-    if (Array.isArray(s)) {
-      const i = this.lpFind(s, field);
-      if (i < 0) return false;
-      s.splice(i, 2);
-      if (t !== null) (t as number[]).splice(i >> 1, 1);
+    if (typeof s === 'string') {
+      const at = findEntry(s, t === true, field);
+      if (at < 0) return false;
+      this.store = cut(s, at, entryEnd);
       return true;
     }
     if (!s.delete(field)) return false;
@@ -336,19 +478,22 @@ export class HashValue implements CollectionValue {
 
   /**
    * Redis hashTypeConvertListpack / hashTypeConvertListpackEx: the same pairs, in listpack
-   * order, into a Dict; a listpackex's TTLs into the side map.
+   * order, into a Dict; a listpackex's TTLs into the side map. Fields and values are copied
+   * out (own): a view into the packed string would keep all of it alive.
    */
   convert(): void {
     const s = this.store;
-    if (!Array.isArray(s)) return;
+    if (typeof s !== 'string') return;
+    const ex = this.ttl === true;
     const d = new Dict<string>(this.seed);
-    for (let i = 0; i < s.length; i += 2) d.set(s[i] as string, s[i + 1] as string);
-    const t = this.ttl;
-    if (Array.isArray(t)) {
-      const m = new Map<string, number>();
-      for (let i = 0; i < t.length; i++) if (t[i] !== 0) m.set(s[2 * i] as string, t[i] as number);
-      this.ttl = m;
+    const m = ex ? new Map<string, number>() : null;
+    for (let p = 0; p < s.length; p = entryEnd) {
+      readEntry(s, p, ex);
+      const f = own(s.slice(entryField, entryField + entryFieldLen));
+      d.set(f, own(s.slice(entryValue, entryValue + entryValueLen)));
+      if (m !== null && entryTtl !== 0) m.set(f, entryTtl);
     }
+    if (m !== null) this.ttl = m;
     this.store = d;
   }
 
@@ -356,9 +501,17 @@ export class HashValue implements CollectionValue {
   forEach(fn: (field: string, value: string, expireAt: number) => void): void {
     const s = this.store;
     const t = this.ttl;
-    if (Array.isArray(s)) {
-      const lt = t as number[] | null;
-      for (let i = 0; i < s.length; i += 2) fn(s[i] as string, s[i + 1] as string, lt === null ? 0 : (lt[i >> 1] as number));
+    if (typeof s === 'string') {
+      const ex = t === true;
+      for (let p = 0; p < s.length; ) {
+        readEntry(s, p, ex);
+        const f = s.slice(entryField, entryField + entryFieldLen);
+        const v = s.slice(entryValue, entryValue + entryValueLen);
+        const at = entryTtl;
+        // fn may read other hashes, which moves entry*.
+        p = entryEnd;
+        fn(f, v, at);
+      }
       return;
     }
     if (t === null) s.forEach((v, f) => fn(f, v, 0));
@@ -399,12 +552,12 @@ export class HashValue implements CollectionValue {
     const t = this.ttl;
     const out: string[] = [];
     if (t === null || max <= 0) return out;
-    if (Array.isArray(t)) {
-      const s = this.store as string[];
-      for (let j = 0; j < t.length && out.length < max; j++) {
-        const at = t[j] as number;
-        if (at === 0 || at > nowMs) break;
-        out.push(s[2 * j] as string);
+    if (t === true) {
+      const s = this.store as string;
+      for (let p = 0; p < s.length && out.length < max; p = entryEnd) {
+        readEntry(s, p, true);
+        if (entryTtl === 0 || entryTtl > nowMs) break;
+        out.push(s.slice(entryField, entryField + entryFieldLen));
       }
       return out;
     }
@@ -415,16 +568,17 @@ export class HashValue implements CollectionValue {
     return out;
   }
 
-  /** The listpack's flat pairs (read only); null when hashtable-encoded. */
-  listpack(): readonly string[] | null {
-    const s = this.store;
-    return Array.isArray(s) ? s : null;
-  }
-
-  /** A listpackex's TTLs, one per pair of listpack() (read only); null otherwise. */
-  listpackTtls(): readonly number[] | null {
-    const t = this.ttl;
-    return Array.isArray(t) ? t : null;
+  /**
+   * The entries of the hash's Redis listpack, in a fresh array: [field, value, ...], or for a
+   * listpackex [field, value, TTL-or-0, ...] as Redis 7.4 lays it out; null when
+   * hashtable-encoded. What DUMP writes and MEMORY USAGE measures.
+   */
+  listpackEntries(): string[] | null {
+    if (typeof this.store !== 'string') return null;
+    const out: string[] = [];
+    if (this.ttl === true) this.forEach((f, v, at) => out.push(f, v, String(at)));
+    else this.forEach((f, v) => out.push(f, v));
+    return out;
   }
 
   /**
@@ -433,9 +587,17 @@ export class HashValue implements CollectionValue {
    */
   randomPair(random: () => number): [string, string] {
     const s = this.store;
-    if (Array.isArray(s)) {
-      const i = Math.floor(random() * (s.length >> 1)) * 2;
-      return [s[i] as string, s[i + 1] as string];
+    if (typeof s === 'string') {
+      if (s.length === 0) throw new Error('randomPair of an empty hash');
+      const ex = this.ttl === true;
+      let skip = Math.floor(random() * countEntries(s, ex));
+      let p = 0;
+      for (;;) {
+        readEntry(s, p, ex);
+        if (skip-- === 0) break;
+        p = entryEnd;
+      }
+      return [s.slice(entryField, entryField + entryFieldLen), s.slice(entryValue, entryValue + entryValueLen)];
     }
     return s.randomEntry(random) as [string, string];
   }
@@ -449,40 +611,40 @@ export class HashValue implements CollectionValue {
   memoryUsage(samples: number): number {
     const s = this.store;
     const t = this.ttl;
-    if (Array.isArray(s)) {
-      if (!Array.isArray(t)) return robjBytes + allocSize(encodeListpack(s).length);
-      return robjBytes + allocSize(listpackExBytes) + allocSize(encodeListpack(listpackExEntries(s, t)).length);
-    }
+    const lp = this.listpackEntries();
+    if (lp !== null) return robjBytes + (t === true ? allocSize(listpackExBytes) : 0) + allocSize(encodeListpack(lp).length);
+    const d = s as Dict<string>;
     let total = 0;
     let seen = 0;
-    for (const [f, v] of s.entries()) {
+    for (const [f, v] of d.entries()) {
       if (samples > 0 && seen >= samples) break;
       total += sdsAllocBytes(f.length) + sdsAllocBytes(v.length) + dictEntryBytes;
       seen++;
     }
     const hfe = t === null ? 0 : dictExpireMetadataBytes + expireMetaBytes * (t as Map<string, number>).size;
-    return robjBytes + dictBytes + hfe + pointerBytes * dictSlots(s.size) + (seen > 0 ? Math.floor((total / seen) * s.size) : 0);
+    return robjBytes + dictBytes + hfe + pointerBytes * dictSlots(d.size) + (seen > 0 ? Math.floor((total / seen) * d.size) : 0);
   }
 
   /** One HSCAN step over the Dict (dictScan): visits one bucket, returns the next cursor. */
   scanStep(cursor: number, visit: (field: string, value: string) => void): number {
     const s = this.store;
-    if (Array.isArray(s)) throw new Error('scanStep on a listpack hash');
+    if (typeof s === 'string') throw new Error('scanStep on a listpack hash');
     return s.scan(cursor, visit);
   }
 
   /**
-   * RESTORE of a field-TTL hash (rdbLoadObject RDB_TYPE_HASH_METADATA): add one loaded field.
-   * A listpackex inserts it in TTL order (listpackExAddNew) and converts when the field or
-   * value is too long; false for a duplicate field (corrupt payload).
+   * RESTORE of a field-TTL hash (rdbLoadObject RDB_TYPE_HASH_METADATA) into a listpackex or
+   * a hashtable: add one loaded field. A listpackex inserts it in TTL order
+   * (listpackExAddNew) and converts when the field or value is too long; false for a
+   * duplicate field (corrupt payload).
    */
   loadField(field: string, value: string, expireAt: number, limits: HashLimits, seen: Set<string>): boolean {
-    if (Array.isArray(this.store) && (field.length > limits.hashMaxListpackValue || value.length > limits.hashMaxListpackValue)) this.convert();
+    if (typeof this.store === 'string' && (field.length > limits.hashMaxListpackValue || value.length > limits.hashMaxListpackValue)) this.convert();
     const s = this.store;
-    if (Array.isArray(s)) {
+    if (typeof s === 'string') {
       if (seen.has(field)) return false;
       seen.add(field);
-      this.lpInsert(field, value, expireAt);
+      this.store = placeByTtl(s, s.length, s.length, field, value, expireAt);
       return true;
     }
     if (!s.set(field, value)) return false;
@@ -500,13 +662,6 @@ const pointerBytes = 8;
 const listpackExBytes = 32;
 const dictExpireMetadataBytes = 32;
 const expireMetaBytes = 16;
-
-/** A listpackex as Redis lays it out: [field, value, TTL-or-0, ...]. */
-function listpackExEntries(pairs: readonly string[], ttls: readonly number[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < pairs.length; i += 2) out.push(pairs[i] as string, pairs[i + 1] as string, String(ttls[i >> 1]));
-  return out;
-}
 
 /** zmalloc_size of an sds of `len` bytes made by sdsnewlen (sdsReqType's header). */
 export function sdsAllocBytes(len: number): number {
@@ -539,10 +694,7 @@ registerEffect('hset', (ks: Keyspace, e: Effect) => {
   if (!(h instanceof HashValue)) throw new Error('hset effect on a non-hash key');
   // The command converted over all its arguments first (hashTypeTryConversion), then set.
   h.tryConversion(e.fields, 0, e.fields.length - 1, ks.encoding);
-  const keepTtl = e.keepTtl === true;
-  let added = false;
-  for (let i = 0; i + 1 < e.fields.length; i += 2) if (h.set(e.fields[i] as string, e.fields[i + 1] as string, ks.encoding, keepTtl)) added = true;
-  if (added) h.compact();
+  h.setFields(e.fields, 0, ks.encoding, e.keepTtl === true);
 });
 
 registerEffect('hdel', (ks: Keyspace, e: Effect) => {
@@ -937,7 +1089,7 @@ function hashFromPairs(flat: string[], limits: HashLimits, checkLengths: boolean
   for (let i = 0; i < flat.length; i += 2) {
     if (!d.set(flat[i] as string, flat[i + 1] as string)) throw new RdbFormatError('duplicate hash field');
   }
-  return toDict ? new HashValue(restoredSeed, d) : new HashValue(restoredSeed, flat);
+  return toDict ? new HashValue(restoredSeed, d) : new HashValue(restoredSeed, packListpack(flat, null));
 }
 
 /** A field TTL read from a payload: an integer in [0, EB_EXPIRE_TIME_MAX]. */
@@ -967,7 +1119,7 @@ function hashFromTriplets(flat: string[], limits: HashLimits): HashValue {
     pairs.push(f, flat[i + 1] as string);
     ttls.push(at);
   }
-  const h = new HashValue(restoredSeed, pairs, ttls);
+  const h = new HashValue(restoredSeed, packListpack(pairs, ttls), true);
   if (pairs.length >> 1 > limits.hashMaxListpackEntries) h.convert();
   return h;
 }
@@ -995,16 +1147,11 @@ registerRdbType(
     rdbVersion: (v: Value) => (hashRdbType(v as HashValue) >= RdbType.hashMetadata ? rdbVersionFieldTtl : rdbVersion),
     save: (w: RdbWriter, v: Value) => {
       const h = v as HashValue;
-      const lp = h.listpack();
+      const lp = h.listpackEntries();
       if (lp !== null) {
-        const ttls = h.listpackTtls();
-        if (ttls === null) {
-          w.string(encodeListpack(lp).toString('latin1'));
-          return;
-        }
         // RDB_TYPE_HASH_LISTPACK_EX: the next field TTL (0 for none), then the triplets.
-        w.bytes(millisecondTime(h.minExpire()));
-        w.string(encodeListpack(listpackExEntries(lp, ttls)).toString('latin1'));
+        if (h.isListpackEx) w.bytes(millisecondTime(h.minExpire()));
+        w.string(encodeListpack(lp).toString('latin1'));
         return;
       }
       const min = h.minExpire();
@@ -1052,7 +1199,7 @@ registerRdbType(
       const min = r.take(8).readBigUInt64LE(0);
       const n = r.plainLength();
       if (n === 0) throw new RdbFormatError('empty hash');
-      const h = new HashValue(restoredSeed, [], []);
+      const h = new HashValue(restoredSeed, '', true);
       if (n > limits.hashMaxListpackEntries) h.convert();
       const seen = new Set<string>();
       for (let i = 0; i < n; i++) {
