@@ -361,8 +361,14 @@ export class ChainHost {
       const r = this.run(seq, (entries[i] as BatchEntry).payload);
       results.push(r.result);
       writeReply(w, r.result, 0);
-      if (r.effects.length > 0) effects = effects.length === 0 ? r.effects : effects.concat(r.effects);
-      if (r.events.length > 0) events = events.length === 0 ? r.events : events.concat(r.events);
+      if (r.effects.length > 0) {
+        if (effects.length === 0) effects = r.effects;
+        else for (const e of r.effects) effects.push(e);
+      }
+      if (r.events.length > 0) {
+        if (events.length === 0) events = r.events;
+        else for (const e of r.events) events.push(e);
+      }
     }
     const h = createHash('sha256');
     h.update(this.digest, 'latin1');
@@ -396,7 +402,7 @@ export class ChainHost {
     return null;
   }
 
-  private run(seq: number, p: UpdatePayload): ApplyResult & { result: Reply } {
+  private run(seq: number, p: UpdatePayload): Ran {
     const r = this.runItems(p);
     if (this.replica.successor !== null) {
       for (const e of r.effects) {
@@ -469,34 +475,52 @@ export class ChainHost {
     if (e !== undefined) e.changedSeq = seq;
   }
 
-  private runItems(p: UpdatePayload): ApplyResult & { result: Reply } {
+  private runItems(p: UpdatePayload): Ran {
     const ctx = { nowMs: p.nowMs, seed: p.seed, db: p.db };
-    const first = p.items[0];
-    if (first !== undefined && 'args' in first && first.args[0] === expireCommand) {
-      const r = this.engine.expireKeys(p.db, first.args.slice(1), ctx);
-      return { ...r, result: [r.reply] };
-    }
-    if (first !== undefined && 'args' in first && first.args[0] === configCommand) {
-      const a = first.args;
-      for (let i = 1; i + 1 < a.length; i += 2) {
-        const field = encodingParams.find(([param]) => param === a[i])?.[1];
-        if (field !== undefined) this.ks.encoding[field] = Number(a[i + 1]);
+    const items = p.items;
+    const first = items[0];
+    if (items.length === 1 && first !== undefined && 'args' in first) {
+      const name = first.args[0];
+      if (name === expireCommand) {
+        const r = this.engine.expireKeys(p.db, first.args.slice(1), ctx);
+        return { result: [r.reply], effects: r.effects, events: r.events };
       }
-      return { reply: 'OK', effects: [], events: [], result: ['OK'] };
-    }
-    if (p.aborted === true) return { reply: NULL_ARRAY, effects: [], events: [], result: NULL_ARRAY };
-    const items: Array<{ spec: CommandSpec; args: string[] } | { select: number }> = [];
-    for (const it of p.items) {
-      if ('select' in it) items.push(it);
-      else {
-        const spec = specOf(this.deps.table, it.args);
-        if (spec === null || spec.data === undefined) throw new Error(`chain ${this.chain}: update names no data command: ${it.args[0]}`);
-        items.push({ spec, args: it.args });
+      if (name === configCommand) {
+        const a = first.args;
+        for (let i = 1; i + 1 < a.length; i += 2) {
+          const field = encodingParams.find(([param]) => param === a[i])?.[1];
+          if (field !== undefined) this.ks.encoding[field] = Number(a[i + 1]);
+        }
+        return { result: ['OK'], effects: [], events: [] };
+      }
+      if (p.aborted !== true) {
+        // One command (nearly every client update): no item list to build.
+        const r = this.engine.apply(this.dataSpec(first.args), first.args, ctx);
+        return { result: [r.reply], effects: r.effects, events: r.events };
       }
     }
-    const r = this.engine.applyBatch(items, ctx);
-    return { ...r, result: r.replies };
+    if (p.aborted === true) return { result: NULL_ARRAY, effects: [], events: [] };
+    const list: Array<{ spec: CommandSpec; args: string[] } | { select: number }> = [];
+    for (const it of items) {
+      if ('select' in it) list.push(it);
+      else list.push({ spec: this.dataSpec(it.args), args: it.args });
+    }
+    const r = this.engine.applyBatch(list, ctx);
+    return { result: r.replies, effects: r.effects, events: r.events };
   }
+
+  private dataSpec(args: string[]): CommandSpec {
+    const spec = specOf(this.deps.table, args);
+    if (spec === null || spec.data === undefined) throw new Error(`chain ${this.chain}: update names no data command: ${args[0]}`);
+    return spec;
+  }
+}
+
+/** What one client update did on this replica: its replies (an array, or NULL_ARRAY for a voided EXEC), effects, events. */
+interface Ran {
+  result: Reply;
+  effects: Effect[];
+  events: KeyEvent[];
 }
 
 export type { Effect, KeyEvent };
