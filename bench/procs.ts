@@ -13,7 +13,14 @@ import { randomBytes } from 'node:crypto';
 import { RespConnection } from './resp-client';
 
 const children = new Set<ChildProcess>();
+const dirsToRemove = new Set<string>();
 let cleanupInstalled = false;
+
+/** Remove `dir` if the harness exits before its owner does; returns the function that forgets it. */
+export function removeOnExit(dir: string): () => void {
+  dirsToRemove.add(dir);
+  return () => dirsToRemove.delete(dir);
+}
 
 function killAllNow(): void {
   for (const c of children) {
@@ -26,6 +33,14 @@ function killAllNow(): void {
     }
   }
   children.clear();
+  for (const d of dirsToRemove) {
+    try {
+      fs.rmSync(d, { recursive: true, force: true });
+    } catch {
+      // a killed server may still hold it; the OS's temp cleanup will
+    }
+  }
+  dirsToRemove.clear();
 }
 
 /** Kill every child we started when the harness exits, however it exits. */
@@ -108,7 +123,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-function tail(lines: string[], text: string, keep = 40): void {
+/** Append the non-empty lines of `text` to `lines`, keeping the last `keep`. */
+export function tailLines(lines: string[], text: string, keep = 40): void {
   for (const l of text.split('\n')) if (l.length > 0) lines.push(l);
   if (lines.length > keep) lines.splice(0, lines.length - keep);
 }
@@ -139,8 +155,8 @@ async function startServer(name: string, cmd: string, args: (port: number) => st
   const port = await freePort();
   const c = spawnTracked(cmd, args(port), opts);
   const lines: string[] = [];
-  c.stdout?.on('data', (d: Buffer) => tail(lines, d.toString('utf8')));
-  c.stderr?.on('data', (d: Buffer) => tail(lines, d.toString('utf8')));
+  c.stdout?.on('data', (d: Buffer) => tailLines(lines, d.toString('utf8')));
+  c.stderr?.on('data', (d: Buffer) => tailLines(lines, d.toString('utf8')));
   const output = () => lines.join('\n');
   try {
     await waitReady(c, name, port, output);
@@ -162,6 +178,7 @@ async function startServer(name: string, cmd: string, args: (port: number) => st
 /** A throw-away redis-server: loopback only, no persistence, its own temporary directory. */
 export async function startRedisServer(appendfsync: 'no-aof' | 'always' | 'everysec' = 'no-aof'): Promise<ServerProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catena-bench-redis-'));
+  const forget = removeOnExit(dir);
   const persistence = appendfsync === 'no-aof' ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', appendfsync];
   const srv = await startServer('redis-server', 'redis-server', (port) => [
     '--port', String(port),
@@ -176,6 +193,7 @@ export async function startRedisServer(appendfsync: 'no-aof' | 'always' | 'every
     stop: async () => {
       await srv.stop();
       fs.rmSync(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }
@@ -207,6 +225,7 @@ export interface ClusterProcesses {
  */
 export async function startCatenaCluster(n: number, nodeArgs: string[] = [], serverArgs: string[] = []): Promise<ClusterProcesses> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catena-bench-cluster-'));
+  const forget = removeOnExit(dir);
   const nodes = [];
   for (let i = 1; i <= n; i++) nodes.push({ id: `n${i}`, host: '127.0.0.1', port: await freePort(), peerHost: '127.0.0.1', peerPort: await freePort() });
   const file = path.join(dir, 'cluster.json');
@@ -222,8 +241,8 @@ export async function startCatenaCluster(n: number, nodeArgs: string[] = [], ser
       const args = [...nodeArgs, bin, 'server', '--node-id', node.id, '--cluster', file, '--cluster-secret-file', secret, '--quiet', ...serverArgs.map((a) => a.replace('{node}', node.id))];
       const c = spawnTracked(process.execPath, args);
       children.push(c);
-      c.stdout?.on('data', (d: Buffer) => tail(lines, d.toString('utf8')));
-      c.stderr?.on('data', (d: Buffer) => tail(lines, d.toString('utf8')));
+      c.stdout?.on('data', (d: Buffer) => tailLines(lines, d.toString('utf8')));
+      c.stderr?.on('data', (d: Buffer) => tailLines(lines, d.toString('utf8')));
     }
     for (const [i, node] of nodes.entries()) {
       const c = children[i] as ChildProcess;
@@ -241,6 +260,7 @@ export async function startCatenaCluster(n: number, nodeArgs: string[] = [], ser
   } catch (e) {
     for (const c of children) await stopChild(c, 'SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
+    forget();
     throw e;
   }
   return {
@@ -248,6 +268,7 @@ export async function startCatenaCluster(n: number, nodeArgs: string[] = [], ser
     stop: async () => {
       await Promise.all(children.map((c) => stopChild(c)));
       fs.rmSync(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

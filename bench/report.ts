@@ -2,17 +2,26 @@
  * Turns results into docs/benchmarks.md and the ratio chart. Pure: the same results give
  * the same text. The issue's targets live here, so the report says which are met.
  */
-import type { BenchResults, LatencySide, ThroughputCell, ThroughputSide } from './results';
+import { NOT_IN_SCOPE, type BenchResults, type LatencySide, type ThroughputCell, type ThroughputSide } from './results';
 import { median, ratio, formatBytes, formatInt, formatMs, formatRatio, formatSize } from './stats';
 import { seriesColors, type ChartSpec } from './svg';
 
-/** Issue targets: single node, in-memory, medians, 50 clients. */
-export const throughputTargets = [
-  { config: 'single-memory', workloads: ['SET', 'GET'], pipeline: 1, min: 0.75 },
-  { config: 'single-memory', workloads: ['SET', 'GET'], pipeline: 16, min: 0.45 },
-] as const;
-/** Catena's bytes per key at most this multiple of Redis's used_memory per key. */
+/** The issue's throughput targets: Catena / Redis medians, 100-byte values, 50 clients. */
+export const throughputTargets: ReadonlyArray<{ config: string; what: string; workload: string; valueSize: number; pipeline: number; min: number }> = [
+  { config: 'single-memory', what: 'single node, in-memory', workload: 'SET', valueSize: 100, pipeline: 1, min: 0.75 },
+  { config: 'single-memory', what: 'single node, in-memory', workload: 'GET', valueSize: 100, pipeline: 1, min: 0.75 },
+  { config: 'single-memory', what: 'single node, in-memory', workload: 'SET', valueSize: 100, pipeline: 16, min: 0.45 },
+  { config: 'single-memory', what: 'single node, in-memory', workload: 'GET', valueSize: 100, pipeline: 16, min: 0.45 },
+  { config: 'cluster3-memory', what: '3-node cluster, in-memory', workload: 'SET', valueSize: 100, pipeline: 1, min: 0.35 },
+  { config: 'cluster3-memory', what: '3-node cluster, in-memory', workload: 'GET', valueSize: 100, pipeline: 1, min: 0.5 },
+  { config: 'cluster3-memory', what: '3-node cluster, in-memory', workload: 'SET', valueSize: 100, pipeline: 16, min: 0.25 },
+];
+/** Catena's bytes per key at most this multiple of Redis's used_memory per key (single node, in-memory). */
 export const memoryTargetMax = 3;
+export const memoryTargetConfig = 'single-memory';
+
+export const PASS = '✓ pass';
+export const MISS = '✗ **miss**';
 
 export function sideMedianRps(s: ThroughputSide | undefined): number {
   return s === undefined || s.status !== 'ok' ? NaN : median(s.rps);
@@ -24,6 +33,10 @@ export function cellRatio(cell: ThroughputCell, config: string): number {
 
 function latencyMedian(s: LatencySide | undefined, pick: (r: LatencySide['runs'][number]) => number): number {
   return s === undefined || s.status !== 'ok' ? NaN : median(s.runs.map(pick));
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function mdTable(header: string[], rows: string[][]): string {
@@ -41,26 +54,58 @@ function measuredConfigs(r: BenchResults): Array<{ id: string; title: string }> 
   return r.configurations.filter((c) => c.status === 'measured');
 }
 
+/** Why a configuration has no figure for a target: its status in the run, or the cell's. */
+function notMeasured(r: BenchResults, config: string, side: { status: string } | undefined): string {
+  const c = r.configurations.find((x) => x.id === config);
+  if (c !== undefined && c.status !== 'measured') return c.status;
+  return side === undefined ? 'not measured in this run' : side.status;
+}
+
+/** The targets of the issue with what this run measured: [target, measured, verdict]. */
 export function targetRows(r: BenchResults): string[][] {
   const rows: string[][] = [];
   for (const t of throughputTargets) {
-    for (const w of t.workloads) {
-      for (const cell of r.throughput) {
-        if (cell.workload !== w || cell.pipeline !== t.pipeline) continue;
-        const q = cellRatio(cell, t.config);
-        const verdict = Number.isFinite(q) ? (q >= t.min ? 'met' : '**not met**') : statusText(cell.catena[t.config]);
-        rows.push([`${w} ${formatSize(cell.valueSize)}, pipeline ${t.pipeline}: ≥ ${t.min.toFixed(2)}× Redis`, formatRatio(q), verdict]);
-      }
-    }
+    const cell = r.throughput.find((c) => c.workload === t.workload && c.valueSize === t.valueSize && c.pipeline === t.pipeline);
+    const q = cell === undefined ? NaN : cellRatio(cell, t.config);
+    const verdict = Number.isFinite(q) ? (q >= t.min ? PASS : MISS) : notMeasured(r, t.config, cell?.catena[t.config]);
+    rows.push([`${t.what}: ${t.workload} ${formatSize(t.valueSize)}, pipeline ${t.pipeline} ≥ ${t.min.toFixed(2)}× Redis`, formatRatio(q), verdict]);
   }
+  const memoryTarget = `≤ ${memoryTargetMax}× Redis bytes/key`;
+  if (r.memory.length === 0) rows.push([`single node, in-memory: memory ${memoryTarget} (both data sets)`, '—', 'not measured in this run']);
   for (const m of r.memory) {
-    const c = m.catena['single-memory'];
+    const c = m.catena[memoryTargetConfig];
     let q = NaN;
     if (m.redis.ok && c !== undefined && c.ok) q = ratio(c.bytesPerKey, m.redis.bytesPerKey);
-    const verdict = Number.isFinite(q) ? (q <= memoryTargetMax ? 'met' : '**not met**') : c !== undefined && !c.ok ? c.status : 'not run';
-    rows.push([`memory, ${m.title}: ≤ ${memoryTargetMax}× Redis bytes/key`, formatRatio(q), verdict]);
+    const verdict = Number.isFinite(q) ? (q <= memoryTargetMax ? PASS : MISS) : c !== undefined && !c.ok ? c.status : !m.redis.ok ? `Redis: ${m.redis.status}` : notMeasured(r, memoryTargetConfig, undefined);
+    rows.push([`single node, in-memory: memory, ${m.title} ${memoryTarget}`, formatRatio(q), verdict]);
   }
   return rows;
+}
+
+/** A side's short mark in the summary matrix: the ratio, or why there is none. */
+function shortStatus(cell: ThroughputCell, config: string): string {
+  const side = cell.catena[config];
+  if (side === undefined || side.status === NOT_IN_SCOPE || side.status === 'not selected in this run') return '·';
+  if (side.status === 'ok') {
+    const q = cellRatio(cell, config);
+    return Number.isFinite(q) ? formatRatio(q) : '—';
+  }
+  if (side.status === 'not implemented yet') return 'n/i';
+  // A Redis-style error code says most ("CROSSSLOT" for MSET in a cluster); else see the configuration's table.
+  const code = /^error: ([A-Z]{3,})\b/.exec(side.status);
+  return code === null ? 'failed' : (code[1] as string);
+}
+
+/** Catena / Redis of every configuration, one row per cell: [workload, value, pipeline, Redis req/s, ratio per configuration…]. */
+export function summaryRows(r: BenchResults): string[][] {
+  const configs = measuredConfigs(r);
+  return r.throughput.map((cell) => [
+    cell.workload,
+    formatSize(cell.valueSize),
+    String(cell.pipeline),
+    cell.redis.status === 'ok' ? formatInt(sideMedianRps(cell.redis)) : cell.redis.status,
+    ...configs.map((c) => shortStatus(cell, c.id)),
+  ]);
 }
 
 /** (max − min) / median of a cell's runs: how much the repetitions disagree. */
@@ -75,24 +120,28 @@ function formatSpread(x: number): string {
 }
 
 export function throughputRows(r: BenchResults, config: string): string[][] {
-  return r.throughput.map((cell) => {
-    const red = cell.redis;
-    const cat = cell.catena[config];
-    const runs = cat !== undefined && cat.status === 'ok' ? cat.rps.map((x) => formatInt(x)).join(', ') : '';
-    const ratioText = cat === undefined ? 'not run' : cat.status === 'ok' ? formatRatio(cellRatio(cell, config)) : cat.status;
-    return [
-      cell.workload,
-      formatSize(cell.valueSize),
-      String(cell.pipeline),
-      red.status === 'ok' ? formatInt(sideMedianRps(red)) : red.status,
-      cat !== undefined && cat.status === 'ok' ? formatInt(sideMedianRps(cat)) : '—',
-      ratioText,
-      cat !== undefined && cat.status === 'ok' ? formatMs(median(cat.p99Ms)) : '—',
-      red.status === 'ok' ? formatMs(median(red.p99Ms)) : '—',
-      runs,
-      cat !== undefined && cat.status === 'ok' && red.status === 'ok' ? formatSpread(Math.max(spread(red.rps), spread(cat.rps))) : '',
-    ];
-  });
+  return r.throughput
+    .filter((cell) => cell.catena[config]?.status !== NOT_IN_SCOPE)
+    .map((cell) => {
+      const red = cell.redis;
+      const cat = cell.catena[config];
+      const ok = cat !== undefined && cat.status === 'ok';
+      const runs = ok ? cat.rps.map((x) => formatInt(x)).join(', ') : '';
+      const ratioText = cat === undefined ? 'not run' : cat.status === 'ok' ? formatRatio(cellRatio(cell, config)) : cat.status;
+      return [
+        cell.workload,
+        formatSize(cell.valueSize),
+        String(cell.pipeline),
+        red.status === 'ok' ? formatInt(sideMedianRps(red)) : red.status,
+        ok ? formatInt(sideMedianRps(cat)) : '—',
+        ratioText,
+        ok ? formatMs(median(cat.p99Ms)) : '—',
+        red.status === 'ok' ? formatMs(median(red.p99Ms)) : '—',
+        runs,
+        ok && red.status === 'ok' ? `${formatInt(red.requests)} / ${formatInt(cat.requests)}` : '',
+        ok && red.status === 'ok' ? formatSpread(Math.max(spread(red.rps), spread(cat.rps))) : '',
+      ];
+    });
 }
 
 export function latencyRows(r: BenchResults): string[][] {
@@ -124,6 +173,7 @@ export function memoryRows(r: BenchResults): string[][] {
   const configs = measuredConfigs(r);
   for (const m of r.memory) {
     for (const c of configs) {
+      if (!(c.id in m.catena)) continue;
       const cm = m.catena[c.id];
       const red = m.redis;
       const redUsed = red.ok ? red.bytesPerKey : NaN;
@@ -145,33 +195,49 @@ export function memoryRows(r: BenchResults): string[][] {
   return rows;
 }
 
-/** Chart of every measured configuration × pipeline, one row per workload and value size. */
+/** Chart: one panel per pipeline, one bar per measured configuration, one row per workload and value size. */
 export function chartSpec(r: BenchResults): ChartSpec {
   const configs = measuredConfigs(r);
   const pipelines = r.settings.pipelines;
-  const series: ChartSpec['series'] = [];
-  for (const c of configs) for (const p of pipelines) series.push({ label: `${configs.length > 1 ? c.id + ', ' : ''}pipeline ${p}`, color: seriesColors[series.length % seriesColors.length] as string });
+  // A configuration keeps its color from run to run: by its place among all configurations.
+  const colorOf = (id: string) => seriesColors[Math.max(0, r.configurations.findIndex((c) => c.id === id)) % seriesColors.length] as string;
+  const series: ChartSpec['series'] = configs.map((c) => ({ label: c.title.replace(/^Catena, /, ''), color: colorOf(c.id) }));
   const rowKeys: string[] = [];
   for (const cell of r.throughput) {
     const k = `${cell.workload} ${formatSize(cell.valueSize)}`;
     if (!rowKeys.includes(k)) rowKeys.push(k);
   }
   const rows = rowKeys.map((k) => {
-    const values: Array<number | null> = [];
     let note: string | undefined;
-    for (const c of configs) {
-      for (const p of pipelines) {
-        const cell = r.throughput.find((x) => `${x.workload} ${formatSize(x.valueSize)}` === k && x.pipeline === p);
+    const cellAt = (p: number) => r.throughput.find((x) => `${x.workload} ${formatSize(x.valueSize)}` === k && x.pipeline === p);
+    const values = pipelines.map((p) => {
+      const cell = cellAt(p);
+      return configs.map((c) => {
         const q = cell === undefined ? NaN : cellRatio(cell, c.id);
-        values.push(Number.isFinite(q) ? q : null);
-        if (cell !== undefined && !Number.isFinite(q)) note ??= cell.catena[c.id]?.status ?? cell.redis.status;
-      }
-    }
-    return note === undefined ? { label: k, values } : { label: k, values, note };
+        const side = cell?.catena[c.id];
+        if (cell !== undefined && !Number.isFinite(q) && side?.status !== NOT_IN_SCOPE) note ??= side?.status ?? cell.redis.status;
+        return Number.isFinite(q) ? q : null;
+      });
+    });
+    // Where one configuration has no figure and others do: its short status in place of the bar.
+    const notes = pipelines.map((p) => {
+      const cell = cellAt(p);
+      return configs.map((c) => {
+        if (cell === undefined || Number.isFinite(cellRatio(cell, c.id))) return null;
+        const mark = shortStatus(cell, c.id);
+        return mark === '·' ? null : mark;
+      });
+    });
+    const row: ChartSpec['rows'][number] = { label: k, values };
+    if (note !== undefined) row.note = note;
+    if (notes.some((n) => n.some((x) => x !== null))) row.notes = notes;
+    return row;
   });
+  const reps = r.settings.reps === r.settings.secondaryReps ? `median of ${r.settings.reps}` : `median of ${r.settings.reps} (secondary configurations: ${r.settings.secondaryReps})`;
   return {
     title: 'Catena / Redis throughput',
-    subtitle: `redis-benchmark, ${r.settings.clients} clients, median of ${r.settings.reps}, ${r.machine.date.slice(0, 10)}, ${r.machine.cpu} × ${r.machine.cores}`,
+    subtitle: `redis-benchmark, ${r.settings.clients} clients, ${reps}, ${r.machine.date.slice(0, 10)}, ${r.machine.cpu} × ${r.machine.cores}`,
+    panels: pipelines.map((p) => `pipeline ${p}`),
     series,
     rows,
   };
@@ -202,7 +268,7 @@ export function renderMarkdown(r: BenchResults, svgName: string): string {
         ['Redis', m.redisServer],
         ['redis-benchmark', m.redisBenchmark],
         ['Catena', m.catena],
-        ['Run time', `${Math.round(r.elapsedSeconds)} s`],
+        ['Run time', `${Math.round(r.elapsedSeconds)} s${s.plan === undefined ? '' : ` (time plan: ≈ ${Math.round(s.plan.totalSeconds)} s with the build)`}`],
         ['Load average (1 min) at start / end', `${m.loadAvgStart.toFixed(2)} / ${m.loadAvgEnd.toFixed(2)}${Math.max(m.loadAvgStart, m.loadAvgEnd) > m.cores / 2 ? ' — **the machine was busy with other work; treat the figures with care**' : ''}`],
       ],
     ),
@@ -210,27 +276,36 @@ export function renderMarkdown(r: BenchResults, svgName: string): string {
   out.push('');
   out.push('## Method');
   out.push('');
+  const secondary = r.configurations.some((c) => c.status === 'measured' && c.scope !== undefined && c.scope.includes('no latency phase'));
   out.push(
     `- **Throughput**: \`redis-benchmark -c ${s.clients} -r ${s.keyspace} -P <pipeline> -d <value size> -t <test> --csv\` (Debian's redis-tools), ` +
-      `pipelines ${s.pipelines.join(' and ')}, values of ${s.valueSizes.map(formatSize).join(' and ')} (INCR, SADD and ZADD carry no value: 100 B rows only). ` +
-      `Runs alternate Redis, Catena, Redis, Catena…, ${s.reps} per cell; the tables give the median. ` +
+      `pipelines ${s.pipelines.join(' and ')}, values of ${s.valueSizes.map(formatSize).join(' and ')} (INCR, SADD and ZADD carry no value: ${formatSize(s.valueSizes[0] ?? 100)} rows only). ` +
+      `Each system — Redis and every Catena configuration — is calibrated on every cell and its runs are sized by its own rate to last about ${s.runSeconds} s ` +
+      '(the requests per run of Redis and of Catena are in the tables); ratios are requests/s over requests/s. ' +
+      `Runs alternate Redis, Catena, Redis, Catena…, ${s.reps} per cell${secondary && s.secondaryReps < s.reps ? ` (${s.secondaryReps} for the secondary configurations, in the first rounds)` : ''}; the tables give the median. ` +
       'Each cell starts from an empty database; GET finds every key it asks for, LPOP finds a list as long as the run. ' +
-      'A warm-up run precedes the measurements on every server.',
+      'A warm-up precedes the measurements on every server.',
+  );
+  out.push(
+    '- **Scope**: the primary configurations (single node and 3-node cluster, in-memory) run the whole matrix; the secondary ones (fs, cluster fs, redis and postgres backends) ' +
+      `the ${s.secondaryValueSizes.map(formatSize).join(', ')} cells with ${plural(Math.min(s.reps, s.secondaryReps), 'repetition')} and no latency phase, so that \`npm run bench\` stays under 10 minutes (bench/plan.ts). ` +
+      'Their backing stores are the harness\'s own: a temporary directory, a redis-server with `appendfsync always`, a throw-away PostgreSQL with its default (durable) settings.',
   );
   out.push(
     `- **Latency at a fixed offered load**: the harness's own open-loop client (bench/latency.ts), ${s.clients} connections, ` +
-      `${s.arrivals} arrivals (the same seeded schedule for every server), ${s.latencyDurationMs / 1000} s measured after a warm-up; ` +
-      'latency from the write to the reply, percentiles from a log-linear histogram (≤ 1.6% error). "Sender lag" is how late the client itself sent; a large one means the client, not the server, shaped the tail.',
+      `${s.arrivals} arrivals (the same seeded schedule for every server), ${s.latencyDurationMs / 1000} s measured after a ${s.latencyWarmupMs / 1000} s warm-up, Redis and the primary configurations; ` +
+      'a load above what a system reached in the throughput phase is not offered to it. ' +
+      'Latency from the write to the reply, percentiles from a log-linear histogram (≤ 1.6% error). "Sender lag" is how late the client itself sent; a large one means the client, not the server, shaped the tail.',
   );
   out.push(
-    '- **Memory**: each system started fresh, measured empty, loaded with the same commands over pipelined RESP, measured again after 1 s. ' +
+    '- **Memory** (single node, in-memory, where the targets are): each system started fresh, measured empty, loaded with the same commands over pipelined RESP, measured again after 1 s. ' +
       "Redis: INFO `used_memory` per key (and its process RSS per key, for reference). Catena: process RSS (VmRSS) per key, minus the RSS of the same process when empty.",
   );
   out.push('- Redis runs with `--save "" --appendonly no`; everything on loopback; no CPU pinning.');
   out.push('');
   out.push('## Configurations');
   out.push('');
-  out.push(mdTable(['configuration', 'status'], r.configurations.map((c) => [c.title, c.status])));
+  out.push(mdTable(['id', 'configuration', 'status', 'scope'], r.configurations.map((c) => [`\`${c.id}\``, c.title, c.status, c.scope ?? ''])));
   out.push('');
   out.push('## Targets');
   out.push('');
@@ -239,13 +314,22 @@ export function renderMarkdown(r: BenchResults, svgName: string): string {
   out.push('## Throughput');
   out.push('');
   out.push(`![Catena / Redis throughput](${svgName})`);
-  for (const c of measuredConfigs(r)) {
+  const configs = measuredConfigs(r);
+  if (configs.length > 0 && r.throughput.length > 0) {
+    out.push('');
+    out.push('### Catena / Redis, every configuration');
+    out.push('');
+    out.push(mdTable(['workload', 'value', 'pipeline', 'Redis req/s', ...configs.map((c) => `\`${c.id}\``)], summaryRows(r)));
+    out.push('');
+    out.push('"·": outside the configuration\'s scope; "n/i": not implemented yet; an error code or "failed": the run failed, see the configuration\'s table.');
+  }
+  for (const c of configs) {
     out.push('');
     out.push(`### ${c.title}`);
     out.push('');
     out.push(
       mdTable(
-        ['workload', 'value', 'pipeline', 'Redis req/s', 'Catena req/s', 'Catena / Redis', 'Catena p99 ms', 'Redis p99 ms', 'Catena runs (req/s)', 'spread'],
+        ['workload', 'value', 'pipeline', 'Redis req/s', 'Catena req/s', 'Catena / Redis', 'Catena p99 ms', 'Redis p99 ms', 'Catena runs (req/s)', 'requests/run Redis / Catena', 'spread'],
         throughputRows(r, c.id),
       ),
     );

@@ -193,7 +193,10 @@ export class RespConnection {
       const n = Math.min(batchSize, total - start);
       const parts: Buffer[] = [];
       for (let i = 0; i < n; i++) parts.push(encodeCommand(make(start + i)));
-      inFlight.push(this.sendBatch(Buffer.concat(parts), n));
+      const sent = this.sendBatch(Buffer.concat(parts), n);
+      // A closed connection rejects every batch at once: the first await reports it, the rest must not go unhandled.
+      sent.catch(() => {});
+      inFlight.push(sent);
       if (inFlight.length >= window) {
         const r = await (inFlight.shift() as Promise<BatchResult>);
         firstError ??= r.firstError;

@@ -19,19 +19,36 @@ export interface MachineInfo {
 
 export interface RunSettings {
   quick: boolean;
+  /** Repetitions per cell of the primary configurations (and Redis). */
   reps: number;
+  /** Repetitions per cell of the secondary configurations (the first `secondaryReps` of `reps`). */
+  secondaryReps: number;
   clients: number;
   keyspace: number;
   pipelines: number[];
   valueSizes: number[];
+  /** The value sizes the secondary configurations run (a subset of valueSizes). */
+  secondaryValueSizes: number[];
+  /** How long each system's measured runs last (requests sized by the system's own calibrated rate). */
+  runSeconds: number;
+  /** How long a trusted calibration run lasts. */
+  calibrationSeconds: number;
   latencyRates: number[];
+  latencyWarmupMs: number;
   latencyDurationMs: number;
   arrivals: 'poisson' | 'constant';
+  /** The time plan printed at the start (bench/plan.ts). */
+  plan?: { totalSeconds: number; phases: Array<{ phase: string; runs: number; seconds: number }> };
 }
+
+/** A configuration's side of a cell outside its scope (bench/plan.ts: secondary configurations run fewer cells). */
+export const NOT_IN_SCOPE = 'not in scope';
 
 /** What happened to one system in one cell: 'ok', 'not implemented yet', or an error text. */
 export interface ThroughputSide {
   status: string;
+  /** Requests of each measured run (sized by this system's calibrated rate); 0 when not run. */
+  requests: number;
   rps: number[];
   p50Ms: number[];
   p99Ms: number[];
@@ -41,7 +58,6 @@ export interface ThroughputCell {
   workload: string;
   valueSize: number;
   pipeline: number;
-  requests: number;
   redis: ThroughputSide;
   /** By configuration id. */
   catena: Record<string, ThroughputSide>;
@@ -73,6 +89,8 @@ export interface ConfigurationStatus {
   title: string;
   /** 'measured', or why not. */
   status: string;
+  /** What of the matrix it ran, e.g. "full matrix, 3 repetitions" (measured ones). */
+  scope?: string;
 }
 
 export interface BenchResults {

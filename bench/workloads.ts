@@ -3,7 +3,8 @@
  * Redis 7.0 redis-benchmark.c), each with a probe that tells whether a server implements the
  * command and the preparation that makes every run start from the same data on every server.
  */
-import type { RespConnection } from './resp-client';
+import { keySlot } from '../protocol/config/slots';
+import { errorText, type RespConnection } from './resp-client';
 
 /** redis-benchmark's random keys are `__rand_int__` replaced by 12 digits in [0, keyspace). */
 export function randKey(prefix: string, i: number): string {
@@ -29,6 +30,8 @@ export interface Workload {
   readonly carriesValue: boolean;
   /** A harmless command of the family; "ERR unknown command" means "not implemented yet". */
   readonly probe: readonly string[];
+  /** Runs leave the data as prepareCell made it: the next cell of the same value size (the other pipeline) keeps it. */
+  readonly readOnly?: boolean;
   /** Once per cell, after the database is emptied. Returns an error text or null. */
   prepareCell?(c: RespConnection, p: PrepareParams): Promise<string | null>;
   /** Before every run (lists grow or drain in a run). Returns an error text or null. */
@@ -51,6 +54,58 @@ export async function emptyDatabase(c: RespConnection): Promise<void> {
   if (r.startsWith('-')) await c.call('DEL', LIST_KEY, 'myset', 'myhash', 'myzset');
 }
 
+/**
+ * SET `key:000000000000` … up to `keys` keys to values of `valueSize` bytes: MSET of up to
+ * 100 keys per command (few commands, so a node with a sync backend makes them durable in
+ * few batches), about 1 MB per write; in a cluster, which refuses keys of different slots
+ * (CROSSSLOT), one MSET per slot; SET one by one where MSET does not exist.
+ */
+export async function fillKeys(c: RespConnection, keys: number, valueSize: number): Promise<string | null> {
+  const value = 'x'.repeat(valueSize);
+  const { perCommand, commands, batch } = fillPlan(keys, valueSize);
+  const mset = (from: readonly number[]): string[] => {
+    const args = ['MSET'];
+    for (const k of from) args.push(randKey('key:', k), value);
+    return args;
+  };
+  const range = (i: number) => Array.from({ length: Math.min(keys, (i + 1) * perCommand) - i * perCommand }, (_, j) => i * perCommand + j);
+  const first = errorText(await c.call(...mset(range(0))));
+  if (first === null) return c.pipeline(commands - 1, (i) => mset(range(i + 1)), batch, 4);
+  if (first.startsWith('CROSSSLOT')) {
+    // A cluster: one MSET per hash slot (about 6 keys each), as Redis Cluster allows.
+    const groups = slotGroups(keys, perCommand);
+    const e = errorText(await c.call(...mset(groups[0] ?? [])));
+    if (e === null) return c.pipeline(groups.length - 1, (i) => mset(groups[i + 1] as number[]), batch * Math.max(1, Math.floor(perCommand / 6)), 4);
+  }
+  // MSET does not exist (or refuses even one slot's keys): SET one by one.
+  return c.pipeline(keys, (i) => ['SET', randKey('key:', i), value]);
+}
+
+/** The key indexes [0, keys) grouped by hash slot of their key name, at most `max` per group. */
+export function slotGroups(keys: number, max: number): number[][] {
+  const bySlot = new Map<number, number[]>();
+  const out: number[][] = [];
+  for (let k = 0; k < keys; k++) {
+    const slot = keySlot(randKey('key:', k));
+    let g = bySlot.get(slot);
+    if (g === undefined || g.length >= max) {
+      g = [];
+      bySlot.set(slot, g);
+      out.push(g);
+    }
+    g.push(k);
+  }
+  return out;
+}
+
+/** fillKeys's shape: keys per MSET, MSETs in all, MSETs per write (about 1 MB). */
+export function fillPlan(keys: number, valueSize: number): { perCommand: number; commands: number; batch: number } {
+  const perCommand = Math.max(1, Math.min(100, Math.floor((64 * 1024) / Math.max(1, valueSize))));
+  const commands = Math.ceil(keys / perCommand);
+  const batch = Math.max(1, Math.floor((1024 * 1024) / (perCommand * Math.max(1, valueSize))));
+  return { perCommand, commands, batch };
+}
+
 export const workloads: readonly Workload[] = [
   { id: 'SET', test: 'set', csvName: 'SET', carriesValue: true, probe: ['SET', 'bench:probe:string', 'x'] },
   {
@@ -59,11 +114,9 @@ export const workloads: readonly Workload[] = [
     csvName: 'GET',
     carriesValue: true,
     probe: ['GET', 'bench:probe:string'],
+    readOnly: true,
     // Every key GET may ask for holds a value of the cell's size.
-    prepareCell: (c, p) => {
-      const value = 'x'.repeat(p.valueSize);
-      return c.pipeline(p.keyspace, (i) => ['SET', randKey('key:', i), value]);
-    },
+    prepareCell: (c, p) => fillKeys(c, p.keyspace, p.valueSize),
   },
   { id: 'INCR', test: 'incr', csvName: 'INCR', carriesValue: false, probe: ['INCR', 'bench:probe:counter'] },
   {
@@ -124,8 +177,8 @@ export function classifyProbe(raw: string): ProbeResult {
 }
 
 /**
- * Most requests in one run: bounds a run's time when Catena is much slower than Redis, and
- * the list LPOP's preparation fills (4 KiB × 100,000 = 400 MB).
+ * Most requests in one run: bounds a run's time, and the list LPOP's preparation fills
+ * (4 KiB × 100,000 = 400 MB).
  */
 export function requestsMax(pipeline: number, valueSize: number, quick: boolean): number {
   const big = valueSize > 1024;
@@ -135,19 +188,66 @@ export function requestsMax(pipeline: number, valueSize: number, quick: boolean)
   return quick ? Math.floor(n / 5) : n;
 }
 
-/** Requests of the calibration run, which is also each server's warm-up for the command. */
-export function calibrationRequests(pipeline: number, valueSize: number, quick: boolean): number {
-  return Math.max(5_000, Math.floor(requestsMax(pipeline, valueSize, quick) / 10));
+/**
+ * Fewest requests in one run: ten round trips per client of redis-benchmark's 50 (500 at
+ * pipeline 1, 8,000 at pipeline 16). Also the first calibration run. A system slower than
+ * requestsMin / target seconds gets runs longer than the target.
+ */
+export function requestsMin(pipeline: number): number {
+  return 500 * Math.max(1, pipeline);
+}
+
+/** Request counts are rounded to a hundred (below 10,000) or a thousand. */
+export function roundRequests(n: number): number {
+  return n < 10_000 ? Math.round(n / 100) * 100 : Math.round(n / 1000) * 1000;
 }
 
 /**
- * Requests for the measured runs: what Redis served in `targetSeconds` during calibration,
- * rounded to a thousand, within [calibration, max]. Every system gets the same count.
+ * Calibration: a first run of requestsMin requests, then, while the last run was too short
+ * to trust (under half of `calibrationSeconds`: connection set-up weighs in it), one sized
+ * from its rate to last `calibrationSeconds`. Returns that next run's requests, or null when
+ * the last run can size the measured ones.
+ */
+export function nextCalibration(requests: number, rps: number, calibrationSeconds: number, pipeline: number, valueSize: number, quick: boolean): number | null {
+  if (!Number.isFinite(rps) || rps <= 0) return null;
+  const hi = requestsMax(pipeline, valueSize, quick);
+  if (requests >= hi || requests / rps >= calibrationSeconds / 2) return null;
+  return Math.min(hi, Math.max(requests * 2, roundRequests(rps * calibrationSeconds)));
+}
+
+/**
+ * Requests for a system's measured runs: what that system served in `targetSeconds` at its
+ * calibrated rate, within [requestsMin, requestsMax]. Each system (Redis and every Catena
+ * configuration) is sized by its own rate, so every run lasts about `targetSeconds`.
  */
 export function requestsForRate(rps: number, targetSeconds: number, pipeline: number, valueSize: number, quick: boolean): number {
-  const lo = calibrationRequests(pipeline, valueSize, quick);
+  const lo = requestsMin(pipeline);
   const hi = requestsMax(pipeline, valueSize, quick);
   if (!Number.isFinite(rps) || rps <= 0) return lo;
-  const n = Math.round((rps * targetSeconds) / 1000) * 1000;
-  return Math.min(hi, Math.max(lo, n));
+  return Math.min(hi, Math.max(lo, roundRequests(rps * targetSeconds)));
+}
+
+/**
+ * Calibrate one system for one cell: runs of `run(requests)` as nextCalibration says (at
+ * most three). Returns the last run's rate and how many runs it took; rps is NaN when a
+ * run failed (`run` returned null).
+ */
+export async function calibrate(
+  run: (requests: number) => Promise<{ rps: number } | null>,
+  calibrationSeconds: number,
+  pipeline: number,
+  valueSize: number,
+  quick: boolean,
+): Promise<{ rps: number; runs: number }> {
+  let requests: number | null = requestsMin(pipeline);
+  let rps = NaN;
+  let runs = 0;
+  while (requests !== null && runs < 3) {
+    const row = await run(requests);
+    runs++;
+    if (row === null) return { rps: NaN, runs };
+    rps = row.rps;
+    requests = nextCalibration(requests, rps, calibrationSeconds, pipeline, valueSize, quick);
+  }
+  return { rps, runs };
 }

@@ -1,6 +1,6 @@
 // The benchmark harness's pure parts: redis-benchmark CSV parsing, medians and ratios, the
-// latency histogram's percentiles, RESP reply framing, the profile's self-time ranking, and
-// the report/SVG renderers. The harness itself (real servers, minutes of load) is never run
+// latency histogram's percentiles, RESP reply framing, the profile's self-time ranking, run
+// sizing and calibration, the time plan, and the report/SVG renderers. The harness itself (real servers, minutes of load) is never run
 // by npm test.
 import t from 'tap';
 import { parseBenchmarkCsv, splitCsvLine, benchmarkArgs } from '../bench/redis-benchmark';
@@ -8,11 +8,20 @@ import { median, ratio, formatSize } from '../bench/stats';
 import { Histogram, bucketIndex, bucketUpper } from '../bench/histogram';
 import { replyEnd, encodeCommand, errorText, bulkText, infoField } from '../bench/resp-client';
 import { arrivalTimes } from '../bench/latency';
-import { classifyProbe, requestsForRate, requestsMax, calibrationRequests, randKey } from '../bench/workloads';
+import { classifyProbe, requestsForRate, requestsMax, requestsMin, roundRequests, nextCalibration, calibrate, fillPlan, slotGroups, randKey, workloads } from '../bench/workloads';
+import { keySlot } from '../protocol/config/slots';
 import { selfTimes, type CpuProfile } from '../bench/profile';
 import { renderRatioChart, axisMax, escapeXml } from '../bench/svg';
-import { renderMarkdown, chartSpec, targetRows, spread } from '../bench/report';
-import type { BenchResults } from '../bench/results';
+import { renderMarkdown, chartSpec, targetRows, summaryRows, throughputRows, spread, PASS, MISS } from '../bench/report';
+import { NOT_IN_SCOPE, type BenchResults, type ThroughputCell } from '../bench/results';
+import { budgetSeconds, defaultSettings, estimatePlan, formatPlan, measuredCapacity, scopeOf, scopeText, throughputCells } from '../bench/plan';
+import { catenaConfigurations, configurationProblem } from '../bench/configurations';
+import { memoryDatasets } from '../bench/memory';
+import { durabilitySettings, durabilitySystems } from '../bench/durability';
+import { postgresBinDir } from '../bench/postgres';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 t.test('redis-benchmark --csv output parses, warnings and quoted names included', async (t) => {
   const out = [
@@ -121,11 +130,65 @@ t.test('workload helpers', async (t) => {
   t.ok(requestsMax(16, 100, false) > requestsMax(1, 100, false));
   t.ok(requestsMax(1, 100, true) < requestsMax(1, 100, false));
   t.ok(requestsMax(16, 4096, false) < requestsMax(16, 100, false));
+  t.equal(requestsMin(1), 500, 'ten round trips per client');
+  t.equal(requestsMin(16), 8000);
+  t.equal(roundRequests(1234), 1200);
+  t.equal(roundRequests(123_456), 123_000);
   t.equal(requestsForRate(100_000, 0.75, 1, 100, false), 75_000);
   t.equal(requestsForRate(123_456, 0.75, 1, 100, false), 93_000, 'rounded to a thousand');
+  t.equal(requestsForRate(4_321, 0.5, 1, 100, false), 2_200, 'a slow system gets fewer requests: rounded to a hundred');
   t.equal(requestsForRate(10_000_000, 1, 16, 100, false), requestsMax(16, 100, false), 'capped');
-  t.equal(requestsForRate(1000, 1, 1, 100, false), calibrationRequests(1, 100, false), 'at least the calibration run');
-  t.equal(requestsForRate(NaN, 1, 1, 100, false), calibrationRequests(1, 100, false));
+  t.equal(requestsForRate(1000, 0.4, 1, 100, false), requestsMin(1), 'at least requestsMin');
+  t.equal(requestsForRate(1000, 0.4, 16, 100, false), requestsMin(16));
+  t.equal(requestsForRate(NaN, 1, 1, 100, false), requestsMin(1));
+});
+
+t.test('calibration: short runs are followed by one sized from their rate', async (t) => {
+  // 500 requests at 100,000/s lasted 5 ms: too short, next one 0.2 s worth.
+  t.equal(nextCalibration(500, 100_000, 0.2, 1, 100, false), 20_000);
+  // Long enough (≥ half the calibration time): size the measured runs from it.
+  t.equal(nextCalibration(500, 1_000, 0.2, 1, 100, false), null);
+  t.equal(nextCalibration(20_000, 100_000, 0.2, 1, 100, false), null);
+  // At least doubling, never above the cap.
+  t.equal(nextCalibration(8_000, 10_000_000, 0.2, 16, 100, true), requestsMax(16, 100, true));
+  t.equal(nextCalibration(500, 3_000, 0.4, 1, 100, false), 1_200);
+  t.equal(nextCalibration(500, 2_600, 0.4, 1, 100, false), 1_000);
+  t.equal(nextCalibration(500, NaN, 0.2, 1, 100, false), null);
+  t.equal(nextCalibration(requestsMax(1, 100, false), 1e9, 0.2, 1, 100, false), null, 'the cap ends it');
+
+  // calibrate() with a fake system serving 50,000/s: a short first run, then one of 0.2 s.
+  const asked: number[] = [];
+  const r = await calibrate(async (n) => (asked.push(n), { rps: 50_000 }), 0.2, 1, 100, false);
+  t.same(asked, [500, 10_000]);
+  t.same(r, { rps: 50_000, runs: 2 });
+  // A slow system (1,000/s): the first run already lasts 0.5 s.
+  const slow: number[] = [];
+  t.same(await calibrate(async (n) => (slow.push(n), { rps: 1_000 }), 0.2, 1, 100, false), { rps: 1_000, runs: 1 });
+  t.same(slow, [500]);
+  // A failed run ends it with NaN.
+  const failed = await calibrate(async () => null, 0.2, 1, 100, false);
+  t.ok(Number.isNaN(failed.rps));
+  t.equal(failed.runs, 1);
+  // Never more than three runs.
+  let k = 0;
+  const growing = await calibrate(async () => ({ rps: 10 ** (6 + k++) }), 0.2, 16, 100, false);
+  t.equal(growing.runs, 3);
+});
+
+t.test('keyspace fill: MSET chunks of about 1 MB, or one MSET per slot in a cluster', async (t) => {
+  t.same(fillPlan(100_000, 100), { perCommand: 100, commands: 1000, batch: 104 });
+  t.same(fillPlan(100_000, 4096), { perCommand: 16, commands: 6250, batch: 16 });
+  t.same(fillPlan(10, 100), { perCommand: 100, commands: 1, batch: 104 });
+  const groups = slotGroups(2000, 100);
+  t.equal(groups.flat().length, 2000, 'every key once');
+  t.same([...groups.flat()].sort((a, b) => a - b), Array.from({ length: 2000 }, (_, i) => i));
+  for (const g of groups) {
+    const slot = keySlot(randKey('key:', g[0] as number));
+    if (!g.every((k) => keySlot(randKey('key:', k)) === slot)) t.fail(`group of slot ${slot} mixes slots`);
+  }
+  t.ok(slotGroups(200, 1).every((g) => g.length === 1), 'at most max keys a group');
+  t.ok(workloads.find((w) => w.id === 'GET')?.readOnly, 'GET leaves its data as prepared');
+  t.notOk(workloads.find((w) => w.id === 'SET')?.readOnly);
 });
 
 t.test('arrival schedules are reproducible and at the offered rate', async (t) => {
@@ -162,18 +225,57 @@ t.test('cpuprofile self times', async (t) => {
   t.equal(r.rows[0]?.percent, 75);
 });
 
+const side = (status: string, rps: number[], p99 = 2, requests = 1000) => ({ status, requests, rps, p50Ms: [1], p99Ms: rps.length === 0 ? [] : [p99] });
+
 function sampleResults(): BenchResults {
+  const settings = defaultSettings({ quick: false });
+  settings.valueSizes = [100];
+  settings.latencyRates = [10000];
   return {
     machine: { date: '2026-01-02T03:04:05.000Z', cpu: 'Test CPU', cores: 2, memoryBytes: 2 ** 30, os: 'Linux', node: 'v20', redisServer: 'Redis 7', redisBenchmark: 'rb 7', catena: '0.1.0', loadAvgStart: 0.1, loadAvgEnd: 0.2 },
-    settings: { quick: false, reps: 3, clients: 50, keyspace: 100000, pipelines: [1, 16], valueSizes: [100], latencyRates: [10000], latencyDurationMs: 5000, arrivals: 'poisson' },
+    settings,
     configurations: [
-      { id: 'single-memory', title: 'Catena, single node, in-memory', status: 'measured' },
-      { id: 'single-fs-sync', title: 'Catena, fs', status: 'not available yet' },
+      { id: 'single-memory', title: 'Catena, single node, in-memory', status: 'measured', scope: 'full matrix, 3 repetitions' },
+      { id: 'cluster3-memory', title: 'Catena, 3-node cluster (R=3), in-memory', status: 'measured', scope: 'full matrix, 3 repetitions' },
+      { id: 'single-postgres-sync', title: 'Catena, single node, postgres backend (sync)', status: 'measured', scope: '100 B cells only, 2 repetitions, no latency phase' },
+      { id: 'single-fs-sync', title: 'Catena, fs', status: 'not available (no disk)' },
     ],
     throughput: [
-      { workload: 'SET', valueSize: 100, pipeline: 1, requests: 1, redis: { status: 'ok', rps: [100, 110, 90], p50Ms: [1], p99Ms: [2] }, catena: { 'single-memory': { status: 'ok', rps: [80, 70, 90], p50Ms: [1], p99Ms: [3] } } },
-      { workload: 'SET', valueSize: 100, pipeline: 16, requests: 1, redis: { status: 'ok', rps: [1000], p50Ms: [1], p99Ms: [2] }, catena: { 'single-memory': { status: 'ok', rps: [400], p50Ms: [1], p99Ms: [3] } } },
-      { workload: 'HSET', valueSize: 100, pipeline: 1, requests: 1, redis: { status: 'ok', rps: [100], p50Ms: [1], p99Ms: [2] }, catena: { 'single-memory': { status: 'not implemented yet', rps: [], p50Ms: [], p99Ms: [] } } },
+      {
+        workload: 'SET',
+        valueSize: 100,
+        pipeline: 1,
+        redis: side('ok', [100, 110, 90], 2, 40000),
+        catena: { 'single-memory': side('ok', [80, 70, 90], 3, 32000), 'cluster3-memory': side('ok', [30, 40, 35]), 'single-postgres-sync': side('ok', [10, 12], 9, 500) },
+      },
+      {
+        workload: 'SET',
+        valueSize: 100,
+        pipeline: 16,
+        redis: side('ok', [1000]),
+        catena: { 'single-memory': side('ok', [400]), 'cluster3-memory': side('ok', [300]), 'single-postgres-sync': side('error: boom', []) },
+      },
+      {
+        workload: 'MSET',
+        valueSize: 100,
+        pipeline: 1,
+        redis: side('ok', [50]),
+        catena: { 'single-memory': side('ok', [25]), 'cluster3-memory': side("error: CROSSSLOT Keys in request don't hash to the same slot", []), 'single-postgres-sync': side('ok', [5]) },
+      },
+      {
+        workload: 'GET',
+        valueSize: 100,
+        pipeline: 1,
+        redis: side('ok', [100]),
+        catena: { 'single-memory': side('ok', [75]), 'cluster3-memory': side('ok', [49]), 'single-postgres-sync': side('ok', [90]) },
+      },
+      {
+        workload: 'HSET',
+        valueSize: 4096,
+        pipeline: 1,
+        redis: side('ok', [100]),
+        catena: { 'single-memory': side('not implemented yet', []), 'cluster3-memory': side('ok', [20]), 'single-postgres-sync': side(NOT_IN_SCOPE, []) },
+      },
     ],
     latency: [],
     memory: [
@@ -184,42 +286,179 @@ function sampleResults(): BenchResults {
         redis: { ok: true, bytesPerKey: 184, rssBytesPerKey: 200, emptyRssBytes: 1, loadSeconds: 1, note: null },
         catena: { 'single-memory': { ok: true, bytesPerKey: 500, rssBytesPerKey: 500, emptyRssBytes: 50 * 2 ** 20, loadSeconds: 1, note: null } },
       },
+      {
+        dataset: 'hashes',
+        title: '10 hashes',
+        keys: 10,
+        redis: { ok: true, bytesPerKey: 100, rssBytesPerKey: 200, emptyRssBytes: 1, loadSeconds: 1, note: null },
+        catena: { 'single-memory': { ok: true, bytesPerKey: 301, rssBytesPerKey: 301, emptyRssBytes: 50 * 2 ** 20, loadSeconds: 1, note: null } },
+      },
     ],
     elapsedSeconds: 12,
   };
 }
 
-t.test('report: targets, tables and chart from results', async (t) => {
+t.test('report: the issue\'s targets with pass/miss marks', async (t) => {
   const r = sampleResults();
   const rows = targetRows(r);
-  t.same(rows[0], ['SET 100 B, pipeline 1: ≥ 0.75× Redis', '0.80', 'met']);
-  t.same(rows[1], ['SET 100 B, pipeline 16: ≥ 0.45× Redis', '0.40', '**not met**']);
-  t.same(rows[2], ['memory, 10 strings: ≤ 3× Redis bytes/key', '2.72', 'met']);
+  t.same(rows[0], ['single node, in-memory: SET 100 B, pipeline 1 ≥ 0.75× Redis', '0.80', PASS]);
+  t.same(rows[1], ['single node, in-memory: GET 100 B, pipeline 1 ≥ 0.75× Redis', '0.75', PASS], 'the bound itself passes');
+  t.same(rows[2], ['single node, in-memory: SET 100 B, pipeline 16 ≥ 0.45× Redis', '0.40', MISS]);
+  t.same(rows[3], ['single node, in-memory: GET 100 B, pipeline 16 ≥ 0.45× Redis', '—', 'not measured in this run']);
+  t.same(rows[4], ['3-node cluster, in-memory: SET 100 B, pipeline 1 ≥ 0.35× Redis', '0.35', PASS]);
+  t.same(rows[5], ['3-node cluster, in-memory: GET 100 B, pipeline 1 ≥ 0.50× Redis', '0.49', MISS]);
+  t.same(rows[6], ['3-node cluster, in-memory: SET 100 B, pipeline 16 ≥ 0.25× Redis', '0.30', PASS]);
+  t.same(rows[7], ['single node, in-memory: memory, 10 strings ≤ 3× Redis bytes/key', '2.72', PASS]);
+  t.same(rows[8], ['single node, in-memory: memory, 10 hashes ≤ 3× Redis bytes/key', '3.01', MISS]);
+  t.equal(rows.length, 9);
+  // A configuration that was not run says why in every one of its targets.
+  const without = sampleResults();
+  without.configurations = without.configurations.map((c) => (c.id === 'cluster3-memory' ? { id: c.id, title: c.title, status: 'not selected in this run' } : c));
+  for (const cell of without.throughput) delete cell.catena['cluster3-memory'];
+  without.memory = [];
+  const w = targetRows(without);
+  t.same(w[4], ['3-node cluster, in-memory: SET 100 B, pipeline 1 ≥ 0.35× Redis', '—', 'not selected in this run']);
+  t.same(w[7], ['single node, in-memory: memory ≤ 3× Redis bytes/key (both data sets)', '—', 'not measured in this run']);
+});
+
+t.test('report: every configuration\'s ratios, tables and chart from results', async (t) => {
+  const r = sampleResults();
+  t.same(summaryRows(r), [
+    ['SET', '100 B', '1', '100', '0.80', '0.35', '0.11'],
+    ['SET', '100 B', '16', '1,000', '0.40', '0.30', 'failed'],
+    ['MSET', '100 B', '1', '50', '0.50', 'CROSSSLOT', '0.10'],
+    ['GET', '100 B', '1', '100', '0.75', '0.49', '0.90'],
+    ['HSET', '4 KiB', '1', '100', 'n/i', '0.20', '·'],
+  ]);
+  // A configuration's own table leaves out the cells outside its scope.
+  t.same(throughputRows(r, 'single-postgres-sync').map((x) => `${x[0]} ${x[2]}`), ['SET 1', 'SET 16', 'MSET 1', 'GET 1']);
   const md = renderMarkdown(r, 'benchmarks.svg');
   t.match(md, /!\[Catena \/ Redis throughput\]\(benchmarks\.svg\)/);
-  t.match(md, /\| HSET \| 100 B \| 1 \| 100 \| — \| not implemented yet \|/);
-  t.match(md, /\| SET \| 100 B \| 1 \| 100 \| 80 \| 0\.80 \| 3\.00 \| 2\.00 \| 80, 70, 90 \| 25% \|/);
+  t.match(md, /\| workload \| value \| pipeline \| Redis req\/s \| `single-memory` \| `cluster3-memory` \| `single-postgres-sync` \|/);
+  t.match(md, /\| HSET \| 4 KiB \| 1 \| 100 \| — \| not implemented yet \|/);
+  t.match(md, /\| SET \| 100 B \| 1 \| 100 \| 80 \| 0\.80 \| 3\.00 \| 2\.00 \| 80, 70, 90 \| 40,000 \/ 32,000 \| 25% \|/);
+  t.match(md, /\| SET \| 100 B \| 1 \| 100 \| 11 \| 0\.11 \| 9\.00 \| 2\.00 \| 10, 12 \| 40,000 \/ 500 \| 20% \|/);
   t.equal(spread([90, 100, 110]), 0.2);
   t.ok(Number.isNaN(spread([5])));
-  t.match(md, /\| Catena, fs \| not available yet \|/);
+  t.match(md, /\| `single-fs-sync` \| Catena, fs \| not available \(no disk\) \|/);
+  t.match(md, /\| `single-postgres-sync` \| Catena, single node, postgres backend \(sync\) \| measured \| 100 B cells only, 2 repetitions, no latency phase \|/);
+  t.match(md, /✗ \*\*miss\*\*/);
   t.match(md, /Test CPU × 2/);
+  t.match(md, /sized by its own rate to last about 0\.4 s/);
   const spec = chartSpec(r);
-  t.equal(spec.series.length, 2);
-  t.same(spec.rows.map((x) => x.label), ['SET 100 B', 'HSET 100 B']);
-  t.same(spec.rows[0]?.values, [0.8, 0.4]);
-  t.equal(spec.rows[1]?.note, 'not implemented yet');
+  t.same(spec.panels, ['pipeline 1', 'pipeline 16']);
+  t.same(spec.series.map((x) => x.label), ['single node, in-memory', '3-node cluster (R=3), in-memory', 'single node, postgres backend (sync)']);
+  t.same(spec.series.map((x) => x.color), ['#4e79a7', '#f28e2b', '#59a14f'], 'colors by place among all configurations');
+  const fewer = sampleResults();
+  fewer.configurations = fewer.configurations.map((c) => (c.id === 'cluster3-memory' ? { id: c.id, title: c.title, status: 'not selected in this run' } : c));
+  t.same(chartSpec(fewer).series.map((x) => x.color), ['#4e79a7', '#59a14f'], 'a configuration left out does not shift the others\' colors');
+  t.same(spec.rows.map((x) => x.label), ['SET 100 B', 'MSET 100 B', 'GET 100 B', 'HSET 4 KiB']);
+  t.same(spec.rows[0]?.values, [
+    [0.8, 0.35, 0.11],
+    [0.4, 0.3, null],
+  ]);
+  t.equal(spec.rows[0]?.note, 'error: boom');
+  t.same(spec.rows[0]?.notes, [
+    [null, null, null],
+    [null, null, 'failed'],
+  ]);
+  t.same(spec.rows[1]?.notes?.[0], [null, 'CROSSSLOT', null], 'the error code in place of the missing bar');
+  t.same(spec.rows[3]?.notes?.[0], ['n/i', null, null], 'nothing where the cell is outside the scope');
+  t.same(spec.rows[3]?.values[0], [null, 0.2, null]);
+  t.equal(spec.rows[3]?.note, 'not implemented yet', 'outside the scope is no note');
+  t.match(spec.subtitle ?? '', /median of 3 \(secondary configurations: 2\)/);
+});
+
+t.test('time plan: scopes, cells and the estimate within the budget', async (t) => {
+  const full = defaultSettings({ quick: false });
+  t.same(scopeOf('primary', full), { valueSizes: [100, 4096], reps: 3 });
+  t.same(scopeOf('secondary', full), { valueSizes: [100], reps: 2 });
+  t.equal(scopeText('primary', full), 'full matrix, 3 repetitions');
+  t.equal(scopeText('secondary', full), '100 B cells only, 2 repetitions, no latency phase');
+  t.equal(defaultSettings({ quick: false, reps: 1 }).secondaryReps, 1, 'never more than reps');
+  t.equal(defaultSettings({ quick: true }).reps, 1);
+
+  const configs = catenaConfigurations;
+  t.same(configs.map((c) => c.id), ['single-memory', 'cluster3-memory', 'single-fs-sync', 'cluster3-fs-sync', 'single-redis-sync', 'single-postgres-sync']);
+  t.same(configs.filter((c) => c.tier === 'primary').map((c) => c.id), ['single-memory', 'cluster3-memory']);
+  t.same(configs.filter((c) => c.memory).map((c) => c.id), ['single-memory']);
+  const cells = throughputCells(workloads, full, configs, null);
+  // 6 workloads with values × 2 sizes + 3 without × 1 size, × 2 pipelines.
+  t.equal(cells.length, 30);
+  const big = cells.filter((c) => c.valueSize === 4096);
+  t.equal(big.length, 12);
+  t.ok(big.every((c) => c.configs.map((x) => x.id).join() === 'single-memory,cluster3-memory'), '4 KiB cells: the primary configurations only');
+  const small = cells.filter((c) => c.valueSize === 100);
+  t.ok(small.every((c) => c.configs.length === 6));
+  t.same(small[0]?.configs.map((x) => x.reps), [3, 3, 2, 2, 2, 2]);
+  t.same(throughputCells(workloads, full, configs, ['SET']).map((c) => `${c.workload} ${c.valueSize} ${c.pipeline}`), ['SET 100 1', 'SET 100 16', 'SET 4096 1', 'SET 4096 16']);
+  // Only secondary configurations: no 4 KiB cell (Redis alone gives no ratio).
+  t.equal(throughputCells(workloads, full, configs.filter((c) => c.tier === 'secondary'), null).filter((c) => c.valueSize === 4096).length, 0);
+  // No configuration at all: a Redis-only run keeps every cell.
+  t.equal(throughputCells(workloads, full, [], null).length, 30);
+
+  const plan = (quick: boolean, skip: string[] = []) =>
+    estimatePlan({
+      settings: defaultSettings({ quick }),
+      workloads,
+      configs,
+      only: null,
+      skip: new Set(skip),
+      memoryDatasets: memoryDatasets(quick),
+      durability: { ...durabilitySettings(quick), systems: durabilitySystems() },
+    });
+  const e = plan(false);
+  t.same(e.phases.map((x) => x.phase), ['throughput', 'latency', 'memory', 'durability']);
+  t.equal(e.phases[0]?.runs, 30 * 3 * 3 + 18 * 4 * 2, 'Redis and the primaries: 3 runs a cell; secondaries: 2 runs in the 18 100-byte cells');
+  t.equal(e.phases[1]?.runs, 2 * 2 * 3 * 3, 'latency: 2 rates × SET/GET × Redis and 2 primaries × 3');
+  t.equal(e.phases[3]?.runs, 12 * 2 * 3);
+  t.ok(e.totalSeconds < budgetSeconds * 0.85, `the default full run is planned well within the budget (${Math.round(e.totalSeconds)} s)`);
+  t.ok(e.totalSeconds > budgetSeconds * 0.5, 'and the estimate is not absurdly low');
+  t.ok(plan(true).totalSeconds < e.totalSeconds / 2, 'quick is much shorter');
+  t.same(plan(false, ['latency', 'memory', 'durability']).phases.map((x) => x.phase), ['throughput']);
+  t.match(formatPlan(e), /^time plan: throughput ~\d+ s \(30 cells, 414 runs of ~0\.4 s\); latency ~\d+ s .*total ≈ \d+\.\d min \(budget 10 min\)$/);
+});
+
+t.test('latency loads within what a system measured', async (t) => {
+  const r = sampleResults();
+  const cells: ThroughputCell[] = r.throughput;
+  t.equal(measuredCapacity(cells, 'SET', 'single-memory'), 400, 'the best pipeline');
+  t.equal(measuredCapacity(cells, 'SET', null), 1000, 'Redis');
+  t.equal(measuredCapacity(cells, 'SET', 'single-postgres-sync'), 11, 'failed cells do not count');
+  t.ok(Number.isNaN(measuredCapacity(cells, 'GET', 'nope')));
+  t.ok(Number.isNaN(measuredCapacity(cells, 'HSET', 'cluster3-memory')), '100-byte cells only');
+});
+
+t.test('configurations and the throw-away PostgreSQL', async (t) => {
+  t.equal(configurationProblem({ id: 'x', title: 'x', tier: 'secondary', memory: false, start: null, unavailable: 'not yet' }), 'not yet');
+  t.equal(configurationProblem({ id: 'x', title: 'x', tier: 'secondary', memory: false, start: async () => Promise.reject(new Error('no')), problem: () => 'no binaries' }), 'not available (no binaries)');
+  t.equal(configurationProblem({ id: 'x', title: 'x', tier: 'secondary', memory: false, start: async () => Promise.reject(new Error('no')), problem: () => null }), null);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'catena-pgbin-test-'));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  t.equal(postgresBinDir({}, path.join(root, 'missing')), null, 'no PostgreSQL installed');
+  for (const v of ['13', '15', '9']) {
+    const bin = path.join(root, v, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    for (const b of ['initdb', 'postgres', 'pg_isready']) fs.writeFileSync(path.join(bin, b), '');
+  }
+  fs.mkdirSync(path.join(root, '16', 'bin'), { recursive: true });
+  t.equal(postgresBinDir({}, root), path.join(root, '15', 'bin'), 'the newest complete version');
+  t.equal(postgresBinDir({ PG_BIN: path.join(root, '9', 'bin') }, root), path.join(root, '9', 'bin'), 'PG_BIN first');
+  t.equal(postgresBinDir({ PG_BIN: path.join(root, '16', 'bin') }, root), path.join(root, '15', 'bin'), 'an incomplete PG_BIN is ignored');
 });
 
 t.test('SVG chart is well-formed and deterministic', async (t) => {
   const spec = {
     title: 'T <&>',
+    panels: ['pipeline 1', 'pipeline 16'],
     series: [
-      { label: 'pipeline 1', color: '#111111' },
-      { label: 'pipeline 16', color: '#222222' },
+      { label: 'single node', color: '#111111' },
+      { label: 'cluster', color: '#222222' },
     ],
     rows: [
-      { label: 'SET 100 B', values: [0.8, 0.4] },
-      { label: 'HSET 100 B', values: [null, null], note: 'not implemented yet' },
+      { label: 'SET 100 B', values: [[0.8, 0.4], [0.5, null]] },
+      { label: 'HSET 100 B', values: [[null, null], [null, null]], note: 'not implemented yet' },
+      { label: 'MSET 100 B', values: [[0.5, null], [0.4, null]], notes: [[null, 'CROSSSLOT'], [null, 'CROSSSLOT']] },
     ],
   };
   const svg = renderRatioChart(spec);
@@ -227,8 +466,12 @@ t.test('SVG chart is well-formed and deterministic', async (t) => {
   t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   t.match(svg, /<\/svg>\n$/);
   t.match(svg, /T &lt;&amp;&gt;/);
-  t.match(svg, /not implemented yet/);
-  t.equal((svg.match(/<rect /g) ?? []).length, 1 + 2 + 2, 'background, two bars, two legend swatches');
+  t.equal((svg.match(/not implemented yet/g) ?? []).length, 2, 'the note in each panel');
+  t.equal((svg.match(/<rect /g) ?? []).length, 1 + 5 + 2, 'background, five bars (none for null), two legend swatches');
+  t.equal((svg.match(/>CROSSSLOT</g) ?? []).length, 2, 'a missing bar\'s note in its place');
+  t.match(svg, />pipeline 16</);
+  t.match(svg, />0\.80</);
+  t.equal((svg.match(/Redis = 1\.0/g) ?? []).length, 2, 'parity marked in each panel');
   t.equal(axisMax([0.5, null]), 1.25);
   t.equal(axisMax([1.6]), 1.75);
   t.equal(escapeXml('"a"'), '&quot;a&quot;');
