@@ -130,7 +130,7 @@ t.test('workload helpers', async (t) => {
   t.ok(requestsMax(16, 100, false) > requestsMax(1, 100, false));
   t.ok(requestsMax(1, 100, true) < requestsMax(1, 100, false));
   t.ok(requestsMax(16, 4096, false) < requestsMax(16, 100, false));
-  t.equal(requestsMin(1), 500, 'ten round trips per client');
+  t.equal(requestsMin(1), 1500, 'thirty round trips per client at pipeline 1');
   t.equal(requestsMin(16), 8000);
   t.equal(roundRequests(1234), 1200);
   t.equal(roundRequests(123_456), 123_000);
@@ -159,12 +159,12 @@ t.test('calibration: short runs are followed by one sized from their rate', asyn
   // calibrate() with a fake system serving 50,000/s: a short first run, then one of 0.2 s.
   const asked: number[] = [];
   const r = await calibrate(async (n) => (asked.push(n), { rps: 50_000 }), 0.2, 1, 100, false);
-  t.same(asked, [500, 10_000]);
+  t.same(asked, [1_500, 10_000]);
   t.same(r, { rps: 50_000, runs: 2 });
-  // A slow system (1,000/s): the first run already lasts 0.5 s.
+  // A slow system (1,000/s): the first run already lasts 1.5 s.
   const slow: number[] = [];
   t.same(await calibrate(async (n) => (slow.push(n), { rps: 1_000 }), 0.2, 1, 100, false), { rps: 1_000, runs: 1 });
-  t.same(slow, [500]);
+  t.same(slow, [1_500]);
   // A failed run ends it with NaN.
   const failed = await calibrate(async () => null, 0.2, 1, 100, false);
   t.ok(Number.isNaN(failed.rps));
