@@ -113,7 +113,9 @@ function setGeneric(x: Exec, key: string, value: string, flags: number, at: numb
       old = stringOf(v);
     }
   }
-  const found = x.lookup(key) !== undefined;
+  // Only NX and XX need to know whether the key exists; put() itself deletes an expired key
+  // first (with the same effect and event), so a plain SET looks the key up once, not twice.
+  const found = (flags & (F_NX | F_XX)) !== 0 && x.lookup(key) !== undefined;
   if ((flags & F_NX && found) || (flags & F_XX && !found)) return flags & F_GET ? old : abortReply;
   x.put(key, value, at !== null ? at : flags & F_KEEPTTL ? 'keep' : null);
   x.notify('set', key, '$');

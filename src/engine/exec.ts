@@ -90,7 +90,7 @@ export class Exec {
    */
   lookup(key: string, db: Db = this.db, dbIndex: number = this.dbIndex): Value | undefined {
     const v = db.data.get(key);
-    if (v === undefined) return undefined;
+    if (v === undefined || db.expires.size === 0) return v;
     const at = db.expires.get(key);
     if (at !== undefined && at <= this.nowMs) {
       if (this.writable) this.expireNow(key, db, dbIndex);
@@ -130,7 +130,8 @@ export class Exec {
   put(key: string, value: Value, expireAt: number | null | 'keep' = null): void {
     const db = this.db;
     // An expired key is deleted first (Redis lookupKeyWrite), so the write creates it anew.
-    const oldAt = db.expires.get(key);
+    // Most keyspaces hold few or no TTLs: skip the expires lookups then.
+    const oldAt = db.expires.size === 0 ? undefined : db.expires.get(key);
     if (oldAt !== undefined && oldAt <= this.nowMs && db.data.has(key)) this.expireNow(key);
     // Redis dbAdd raises "new" (class n) when a key is created.
     if (db.data.set(key, value)) this.notify('new', key, 'n');
@@ -138,8 +139,9 @@ export class Exec {
     if (expireAt === 'keep') at = db.expires.get(key) ?? null;
     else {
       at = expireAt;
-      if (at === null) db.expires.delete(key);
-      else db.expires.set(key, at);
+      if (at === null) {
+        if (db.expires.size !== 0) db.expires.delete(key);
+      } else db.expires.set(key, at);
     }
     // The effect must not alias a mutable value that later commands edit in place.
     const recorded = typeof value === 'string' ? value : cloneValue(value);
