@@ -151,7 +151,7 @@ async function waitReady(c: ChildProcess, name: string, port: number, out: () =>
   throw new Error(`${name} did not answer PING on port ${port} within ${timeoutMs} ms:\n${out()}`);
 }
 
-async function startServer(name: string, cmd: string, args: (port: number) => string[], opts: SpawnOptions = {}): Promise<ServerProcess> {
+export async function startServer(name: string, cmd: string, args: (port: number) => string[], opts: SpawnOptions = {}): Promise<ServerProcess> {
   const port = await freePort();
   const c = spawnTracked(cmd, args(port), opts);
   const lines: string[] = [];
