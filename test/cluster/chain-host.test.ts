@@ -7,6 +7,7 @@ import { ChainHost } from '../../src/cluster/chain-host';
 import { encodeChainMsg, decodeChainMsg } from '../../protocol/chain/codec';
 import { writeBatchEntry, type UpdatePayload } from '../../src/cluster/update-codec';
 import { ByteWriter } from '../../src/cluster/reply-codec';
+import { batchBytesTarget, batchEntriesMax } from '../../src/cluster/limits';
 import { buildTable } from '../../src/commands/table';
 import { Keyspace } from '../../src/engine/keyspace';
 import type { ChainId, Epoch, NodeId, Seq } from '../../protocol/config/cluster';
@@ -94,4 +95,19 @@ t.test('a middle answers reads of a key only once the tail has acknowledged its 
   t.ok(middle.h.cleanFor(3, ['x']));
   t.ok(middle.h.cleanFor(0, null));
   t.equal(middle.h.read(0, ['GET', 'k'], 1000), 'v', 'and the middle answers it');
+});
+
+// limits.batchEntriesMax / batchBytesTarget: the head seals its open batch when it is full,
+// not only at the end of the turn, so one chain update stays a bounded stretch of work.
+t.test('the head seals a batch at batchEntriesMax entries or batchBytesTarget bytes', async (t) => {
+  const head = host('n1');
+  const updates = () => head.sent.filter((m) => m.kind === 'update').length;
+  const origin = { node: 'n1' as NodeId, request: 1 };
+  for (let i = 0; i < batchEntriesMax + 5; i++) t.equal(head.h.submit({ db: 0, nowMs: 1, seed: 1, items: [{ args: ['INCR', 'n'] }] }, origin), null);
+  t.equal(updates(), 1, 'one full batch sealed at once');
+  await new Promise((r) => setImmediate(r));
+  t.equal(updates(), 2, 'the rest at the end of the turn');
+  t.equal(head.h.ks.db(0).data.get('n'), String(batchEntriesMax + 5), 'every entry applied once');
+  head.h.submit({ db: 0, nowMs: 1, seed: 1, items: [{ args: ['SET', 'big', 'x'.repeat(batchBytesTarget)] }] }, origin);
+  t.equal(updates(), 3, 'an entry that fills the batch bytes seals it at once');
 });
