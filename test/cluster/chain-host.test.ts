@@ -7,7 +7,7 @@ import { ChainHost } from '../../src/cluster/chain-host';
 import { encodeChainMsg, decodeChainMsg } from '../../protocol/chain/codec';
 import { writeBatchEntry, type UpdatePayload } from '../../src/cluster/update-codec';
 import { ByteWriter } from '../../src/cluster/reply-codec';
-import { batchBytesTarget, batchEntriesMax } from '../../src/cluster/limits';
+import { batchBytesTarget, batchEntriesMax, watchedKeysMax } from '../../src/cluster/limits';
 import { buildTable } from '../../src/commands/table';
 import { Keyspace } from '../../src/engine/keyspace';
 import type { ChainId, Epoch, NodeId, Seq } from '../../protocol/config/cluster';
@@ -110,4 +110,15 @@ t.test('the head seals a batch at batchEntriesMax entries or batchBytesTarget by
   t.equal(head.h.ks.db(0).data.get('n'), String(batchEntriesMax + 5), 'every entry applied once');
   head.h.submit({ db: 0, nowMs: 1, seed: 1, items: [{ args: ['SET', 'big', 'x'.repeat(batchBytesTarget)] }] }, origin);
   t.equal(updates(), 3, 'an entry that fills the batch bytes seals it at once');
+});
+
+// limits.watchedKeysMax: a head refuses a WATCH that would track more keys than that.
+t.test('a head refuses to watch more than watchedKeysMax keys', async (t) => {
+  const head = host('n1');
+  t.equal(head.h.registerWatch([{ db: 0, key: 'a' }]), 0, 'a WATCH gets the head sequence number');
+  const tooMany = Array.from({ length: watchedKeysMax }, (_, i) => ({ db: 0, key: `k${i}` }));
+  t.match(head.h.registerWatch(tooMany), { text: /^TRYAGAIN Too many watched keys/ });
+  t.equal(head.h.watchedKeys, 1, 'nothing of the refused WATCH is kept');
+  head.h.releaseWatch([{ db: 0, key: 'a' }]);
+  t.equal(head.h.watchedKeys, 0);
 });

@@ -11,6 +11,7 @@ import { startCluster, type ClusterHandle } from '../helpers/cluster';
 import { RawClient } from '../helpers/raw-client';
 import { Rng } from '../../src/engine/rng';
 import { keySlot } from '../../protocol/config/slots';
+import { clusterRequestTimeoutMs, requestSweepMs } from '../../src/cluster/limits';
 
 function agree(t: Test, c: ClusterHandle): void {
   let chains = 0;
@@ -210,6 +211,28 @@ t.test('a replica never answers from a copy the tail has not acknowledged (reads
   t.equal((await head.read()).raw, '+OK\r\n', 'the write completes once the tail has it');
   t.equal(await other.call('GET', key), '$2\r\nv2\r\n');
   t.equal(await middle.call('GET', key), '$2\r\nv2\r\n');
+});
+
+// limits.clusterRequestTimeoutMs, enforced by one sweep every requestSweepMs: a write whose
+// chain never answers (here its update is dropped on the way to the middle) gets -TRYAGAIN.
+t.test('a write whose chain never answers gets -TRYAGAIN after clusterRequestTimeoutMs', { timeout: 60_000 }, async (t) => {
+  const c = await startCluster(t, { nodes: 3 });
+  const node = c.nodes[0]!;
+  let key = '';
+  for (let i = 0; key === ''; i++) if (node.cluster.placement.membersOf(node.cluster.chainOfKey(`lost${i}`))[0] === node.id) key = `lost${i}`;
+  const transport = node.cluster.transport;
+  const send = transport.send.bind(transport);
+  transport.send = (to: string, msg: Uint8Array) => (msg[0] === 0x04 ? true : send(to, msg));
+  t.teardown(() => void (transport.send = send));
+  const client = await RawClient.connect(node.port);
+  t.teardown(() => client.close());
+  const started = Date.now();
+  client.send(['SET', key, 'v']);
+  const reply = await client.read(clusterRequestTimeoutMs + 5000);
+  const waited = Date.now() - started;
+  t.match(reply.raw, /^-TRYAGAIN Cluster request timed out/, 'answered, not left hanging');
+  t.ok(waited >= clusterRequestTimeoutMs && waited < clusterRequestTimeoutMs + 2 * requestSweepMs + 1000, `after ${waited} ms`);
+  t.equal(await client.call('PING'), '+PONG\r\n', 'the connection keeps serving');
 });
 
 t.test('WATCH is decided at the head, and the head forgets every WATCH whose EXEC never comes', async (t) => {
