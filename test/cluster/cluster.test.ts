@@ -235,6 +235,49 @@ t.test('a write whose chain never answers gets -TRYAGAIN after clusterRequestTim
   t.equal(await client.call('PING'), '+PONG\r\n', 'the connection keeps serving');
 });
 
+// DESIGN invariant 3: within one connection, a pipelined read sees the connection's earlier
+// writes, and a write is not seen by the connection's earlier reads — across chains, with
+// reads answered at the tail or at a clean local replica.
+t.test('a pipeline of writes and reads across chains answers as one Redis would', async (t) => {
+  const c = await startCluster(t, { nodes: 3 });
+  const rng = new Rng(77);
+  for (const node of c.nodes) {
+    const client = await RawClient.connect(node.port);
+    t.teardown(() => client.close());
+    const model = new Map<string, number>();
+    const cmds: string[][] = [];
+    const expected: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const k = `p${node.id}:${rng.int(12)}`;
+      const r = rng.int(4);
+      if (r === 0) {
+        model.set(k, (model.get(k) ?? 0) + 1);
+        cmds.push(['INCR', k]);
+        expected.push(`:${model.get(k)}\r\n`);
+      } else if (r === 1) {
+        const v = rng.int(1000);
+        model.set(k, v);
+        cmds.push(['SET', k, String(v)]);
+        expected.push('+OK\r\n');
+      } else if (r === 2) {
+        const v = model.get(k);
+        cmds.push(['GET', k]);
+        expected.push(v === undefined ? '$-1\r\n' : `$${String(v).length}\r\n${v}\r\n`);
+      } else {
+        const k2 = `p${node.id}:${rng.int(12)}`;
+        const vals = [k, k2].map((x) => model.get(x));
+        cmds.push(['MGET', k, k2]);
+        expected.push(`*2\r\n${vals.map((v) => (v === undefined ? '$-1\r\n' : `$${String(v).length}\r\n${v}\r\n`)).join('')}`);
+      }
+    }
+    client.send(...cmds);
+    const got: string[] = [];
+    for (let i = 0; i < cmds.length; i++) got.push((await client.read(10000)).raw);
+    const firstBad = got.findIndex((g, i) => g !== expected[i]);
+    t.equal(firstBad, -1, `through ${node.id}: ${firstBad < 0 ? 'all 400 replies as expected' : `${cmds[firstBad]?.join(' ')} answered ${JSON.stringify(got[firstBad])}, expected ${JSON.stringify(expected[firstBad])}`}`);
+  }
+});
+
 t.test('WATCH is decided at the head, and the head forgets every WATCH whose EXEC never comes', async (t) => {
   const c = await startCluster(t, { nodes: 3 });
   const chain = c.nodes[0]!.cluster.chainOfKey('{w}k');
