@@ -59,31 +59,29 @@ export interface ClusterNodeOptions {
 }
 
 /**
- * A connection's requests in flight. Writes go to heads and reads to tails by different
- * paths, so each waits for the other kind issued before it: a read for the connection's
- * earlier writes (it must see them), a write for its earlier reads (they must not see it).
- * A run of writes, or of reads, is not serialized: writes to one chain stay in order on its
- * FIFO link, and reads of the same state may run together.
+ * A connection's requests in flight. Writes go to heads and reads to tails (or clean
+ * replicas) by different paths, so each waits for the other kind issued before it: a read for
+ * the connection's earlier writes (it must see them), a write for its earlier reads (they
+ * must not see it). A run of writes, or of reads, is not serialized: writes to one chain stay
+ * in order on its FIFO link, and reads of the same state may run together. Counters and one
+ * FIFO of waiting operations, not promise chains: the write path allocates no promise for
+ * the ordering itself.
  */
 interface ConnectionOrder {
-  writes: Promise<unknown> | null;
-  reads: Promise<unknown> | null;
-  /** Sending of writes that had to wait: later writes go after them, to keep FIFO order. */
-  gate: Promise<unknown> | null;
-}
-
-function track(o: ConnectionOrder, kind: 'writes' | 'reads' | 'gate', p: Promise<unknown>): void {
-  const prev = o[kind];
-  const all = prev === null ? p : Promise.all([prev, p]);
-  o[kind] = all;
-  const clear = () => {
-    if (o[kind] === all) o[kind] = null;
-  };
-  all.then(clear, clear);
+  /** Writes sent and not yet answered. */
+  writes: number;
+  /** Reads started that answer later (at another node), not yet answered. */
+  reads: number;
+  /** Operations waiting for the other kind to drain, in the connection's order. */
+  waiting: Array<{ write: boolean; start(): void }>;
 }
 
 interface PendingRequest {
   resolve(r: Reply): void;
+  /** Answer the first reply of the update's array (a single command's), not the array. */
+  unwrap: boolean;
+  /** Called once the request is answered (or timed out): the connection order's bookkeeping. */
+  after: (() => void) | null;
   /** Its own timer (blocking requests), or null: then `deadlineMs` is checked by the sweep. */
   timer: NodeJS.Timeout | null;
   /** When the sweep answers it -TRYAGAIN (Unix ms); Infinity: never. */
@@ -184,6 +182,7 @@ export class ClusterNode {
     for (const p of this.pending.values()) {
       if (p.timer !== null) clearTimeout(p.timer);
       p.resolve(err.tryAgain('Cluster node shutting down'));
+      p.after?.();
     }
     this.pending.clear();
     for (const h of this.chains.values()) if (h.durability !== null) await h.durability.close();
@@ -221,35 +220,61 @@ export class ClusterNode {
 
   private orderOf(s: Session): ConnectionOrder {
     let o = this.order.get(s);
-    if (o === undefined) this.order.set(s, (o = { writes: null, reads: null, gate: null }));
+    if (o === undefined) this.order.set(s, (o = { writes: 0, reads: 0, waiting: [] }));
     return o;
   }
 
-  /** Send a write of session `s` in the connection's order (after its earlier reads). */
-  private asWrite(s: Session, send: () => Promise<Reply>): Promise<Reply> {
+  /**
+   * Send a write of session `s` in the connection's order (after its earlier reads). `send`
+   * must call `done` exactly once, when the write is answered.
+   */
+  private asWrite(s: Session, send: (done: () => void) => Promise<Reply>): Promise<Reply> {
     const o = this.orderOf(s);
-    let p: Promise<Reply>;
-    if (o.reads === null && o.gate === null) p = send();
-    else {
-      const sent = Promise.all([o.reads, o.gate]).then(() => ({ reply: send() }));
-      track(o, 'gate', sent);
-      p = sent.then((x) => x.reply);
-    }
-    track(o, 'writes', p);
-    return p;
+    if (o.waiting.length === 0 && o.reads === 0) return this.startWrite(o, send);
+    return new Promise<Reply>((resolve) => o.waiting.push({ write: true, start: () => resolve(this.startWrite(o, send)) }));
+  }
+
+  private startWrite(o: ConnectionOrder, send: (done: () => void) => Promise<Reply>): Promise<Reply> {
+    o.writes++;
+    let called = false;
+    return send(() => {
+      if (called) return;
+      called = true;
+      if (--o.writes === 0) this.pump(o);
+    });
   }
 
   /** Run a read of session `s` in the connection's order (after its earlier writes). */
   private asRead(s: Session, run: () => Reply | Promise<Reply>): Reply | Promise<Reply> {
     const o = this.orderOf(s);
-    const r = o.writes === null ? run() : o.writes.then(run);
-    if (r instanceof Promise) track(o, 'reads', r);
+    if (o.waiting.length === 0 && o.writes === 0) return this.startRead(o, run);
+    return new Promise<Reply>((resolve) => o.waiting.push({ write: false, start: () => resolve(this.startRead(o, run)) }));
+  }
+
+  private startRead(o: ConnectionOrder, run: () => Reply | Promise<Reply>): Reply | Promise<Reply> {
+    const r = run();
+    if (!(r instanceof Promise)) return r;
+    o.reads++;
+    const done = () => {
+      if (--o.reads === 0) this.pump(o);
+    };
+    r.then(done, done);
     return r;
+  }
+
+  /** Start the waiting operations that may go now: a write once no read is out, a read once no write is. */
+  private pump(o: ConnectionOrder): void {
+    while (o.waiting.length > 0) {
+      const op = o.waiting[0] as { write: boolean; start(): void };
+      if (op.write ? o.reads > 0 : o.writes > 0) return;
+      o.waiting.shift();
+      op.start();
+    }
   }
 
   private writeOne(s: Session, chain: ChainId, args: string[]): Promise<Reply> {
     const db = s.db;
-    return this.asWrite(s, () => this.write(chain, { db, nowMs: 0, seed: 0, items: [{ args }] }).then((r) => (Array.isArray(r) ? (r[0] as Reply) : r)));
+    return this.asWrite(s, (done) => this.write(chain, { db, nowMs: 0, seed: 0, items: [{ args }] }, done, true));
   }
 
   /**
@@ -416,7 +441,7 @@ export class ClusterNode {
     if (chain === null) return { reply: replies, carriesWatch: false };
     const payload: UpdatePayload = { db: startDb, nowMs: 0, seed: 0, items };
     if (watched !== undefined) payload.watch = { keys: watched.keys, sinceSeq: watched.sinceSeq };
-    const p = this.asWrite(s, () => this.write(chain, payload)).then((r) => {
+    const p = this.asWrite(s, (done) => this.write(chain, payload, done)).then((r) => {
       if (r instanceof ErrorReply) return r;
       if (r === null || r instanceof NullArrayReply) return NullArrayReply.instance;
       const rs = r as Reply[];
@@ -481,7 +506,7 @@ export class ClusterNode {
     const flat = pairs.flat();
     for (const n of this.options.config.nodes) if (n.id !== this.self) this.send(n.id, { kind: 'publish', channel: configChannel, message: flat.join('\u0000'), sharded: false });
     const db = s.db;
-    return Promise.all(this.placement.chains().map((c) => this.asWrite(s, () => this.write(c, { db, nowMs: 0, seed: 0, items: [{ args: [configCommand, ...flat] }] })))).then(
+    return Promise.all(this.placement.chains().map((c) => this.asWrite(s, (done) => this.write(c, { db, nowMs: 0, seed: 0, items: [{ args: [configCommand, ...flat] }] }, done)))).then(
       (rs) => rs.find((r) => r instanceof ErrorReply) ?? OK,
     );
   }
@@ -494,11 +519,14 @@ export class ClusterNode {
 
   // ---- requests -------------------------------------------------------------------------
 
-  /** Order an update at the chain's head; resolves to its replies (an array) or an error. */
-  write(chain: ChainId, payload: UpdatePayload): Promise<Reply> {
+  /**
+   * Order an update at the chain's head; resolves to its replies (an array; with `unwrap`, the
+   * first of them) or an error, then calls `after`.
+   */
+  write(chain: ChainId, payload: UpdatePayload, after: (() => void) | null = null, unwrap = false): Promise<Reply> {
     const head = this.placement.membersOf(chain)[0] as NodeId;
     const request = this.nextRequest++;
-    const p = this.expect(request);
+    const p = this.expect(request, clusterRequestTimeoutMs, after, unwrap);
     if (head === this.self) this.submitAt(chain, payload, { node: this.self, request });
     else this.send(head, { kind: 'write', request, chain, payload });
     return p;
@@ -556,10 +584,10 @@ export class ClusterNode {
    * were made, so the sweep stops at the first one not yet due): a timer per request would
    * cost more than the request itself on the write path.
    */
-  private expect(request: number, timeoutMs = clusterRequestTimeoutMs): Promise<Reply> {
+  private expect(request: number, timeoutMs = clusterRequestTimeoutMs, after: (() => void) | null = null, unwrap = false): Promise<Reply> {
     return new Promise<Reply>((resolve) => {
       if (timeoutMs === clusterRequestTimeoutMs) {
-        this.pending.set(request, { resolve, timer: null, deadlineMs: Date.now() + timeoutMs });
+        this.pending.set(request, { resolve, unwrap, after, timer: null, deadlineMs: Date.now() + timeoutMs });
         return;
       }
       const timer =
@@ -568,8 +596,9 @@ export class ClusterNode {
           : setTimeout(() => {
               this.pending.delete(request);
               resolve(err.tryAgain('Cluster request timed out; the write may or may not have been applied'));
+              after?.();
             }, timeoutMs);
-      this.pending.set(request, { resolve, timer, deadlineMs: Infinity });
+      this.pending.set(request, { resolve, unwrap, after, timer, deadlineMs: Infinity });
     });
   }
 
@@ -580,6 +609,7 @@ export class ClusterNode {
       if (p.deadlineMs > nowMs) return;
       this.pending.delete(request);
       p.resolve(err.tryAgain('Cluster request timed out; the write may or may not have been applied'));
+      p.after?.();
     }
   }
 
@@ -588,7 +618,8 @@ export class ClusterNode {
     if (p === undefined) return;
     this.pending.delete(request);
     if (p.timer !== null) clearTimeout(p.timer);
-    p.resolve(r);
+    p.resolve(p.unwrap && Array.isArray(r) ? (r[0] as Reply) : r);
+    p.after?.();
   }
 
   /** Head: fix the ctx (time, seed) and order the update. */
