@@ -65,8 +65,8 @@ function readPackageVersion(): string {
 
 export class CatenaServer {
   readonly table: Map<string, CommandSpec> = buildTable();
-  /** The table under the upper-case names too: "SET" and "set" are found without lowering every request's name. */
-  private readonly tableUpper = new Map([...this.table].map(([name, spec]) => [name.toUpperCase(), spec]));
+  /** Upper-case command name → the table's name: "SET" and "set" are found without lowering every request's name. */
+  private readonly lowerName = new Map([...this.table.keys()].map((name) => [name.toUpperCase(), name]));
   readonly ks: Keyspace;
   readonly engine: Engine;
   readonly config: ConfigRegistry;
@@ -188,7 +188,7 @@ export class CatenaServer {
   /** Validate a request against the table and run it (or queue it inside MULTI). */
   dispatch(s: Session, args: string[]): Reply | Promise<Reply> {
     const name = args[0] as string;
-    let spec = this.table.get(name) ?? this.tableUpper.get(name) ?? this.table.get(name.toLowerCase());
+    let spec = this.table.get(name) ?? this.table.get(this.lowerName.get(name) ?? name.toLowerCase());
     if (spec === undefined) return this.reject(s, null, unknownCommand(args));
     if (spec.subcommands !== null && args.length >= 2) {
       const sub = spec.subcommands.get((args[1] as string).toLowerCase());
