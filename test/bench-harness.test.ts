@@ -130,13 +130,14 @@ t.test('workload helpers', async (t) => {
   t.ok(requestsMax(16, 100, false) > requestsMax(1, 100, false));
   t.ok(requestsMax(1, 100, true) < requestsMax(1, 100, false));
   t.ok(requestsMax(16, 4096, false) < requestsMax(16, 100, false));
-  t.equal(requestsMin(1), 1500, 'thirty round trips per client at pipeline 1');
+  t.equal(requestsMin(1), 5000, 'a hundred round trips per client at pipeline 1');
   t.equal(requestsMin(16), 8000);
   t.equal(roundRequests(1234), 1200);
   t.equal(roundRequests(123_456), 123_000);
   t.equal(requestsForRate(100_000, 0.75, 1, 100, false), 75_000);
   t.equal(requestsForRate(123_456, 0.75, 1, 100, false), 93_000, 'rounded to a thousand');
-  t.equal(requestsForRate(4_321, 0.5, 1, 100, false), 2_200, 'a slow system gets fewer requests: rounded to a hundred');
+  t.equal(requestsForRate(12_345, 0.5, 1, 100, false), 6_200, 'a slow system gets fewer requests: rounded to a hundred');
+  t.equal(requestsForRate(4_321, 0.5, 1, 100, false), requestsMin(1), 'but never fewer than requestsMin');
   t.equal(requestsForRate(10_000_000, 1, 16, 100, false), requestsMax(16, 100, false), 'capped');
   t.equal(requestsForRate(1000, 0.4, 1, 100, false), requestsMin(1), 'at least requestsMin');
   t.equal(requestsForRate(1000, 0.4, 16, 100, false), requestsMin(16));
@@ -156,15 +157,15 @@ t.test('calibration: short runs are followed by one sized from their rate', asyn
   t.equal(nextCalibration(500, NaN, 0.2, 1, 100, false), null);
   t.equal(nextCalibration(requestsMax(1, 100, false), 1e9, 0.2, 1, 100, false), null, 'the cap ends it');
 
-  // calibrate() with a fake system serving 50,000/s: a short first run, then one of 0.2 s.
+  // calibrate() with a fake system serving 200,000/s: a short first run, then one of 0.2 s.
   const asked: number[] = [];
-  const r = await calibrate(async (n) => (asked.push(n), { rps: 50_000 }), 0.2, 1, 100, false);
-  t.same(asked, [1_500, 10_000]);
-  t.same(r, { rps: 50_000, runs: 2 });
-  // A slow system (1,000/s): the first run already lasts 1.5 s.
+  const r = await calibrate(async (n) => (asked.push(n), { rps: 200_000 }), 0.2, 1, 100, false);
+  t.same(asked, [5_000, 40_000]);
+  t.same(r, { rps: 200_000, runs: 2 });
+  // A slow system (1,000/s): the first run already lasts 5 s.
   const slow: number[] = [];
   t.same(await calibrate(async (n) => (slow.push(n), { rps: 1_000 }), 0.2, 1, 100, false), { rps: 1_000, runs: 1 });
-  t.same(slow, [1_500]);
+  t.same(slow, [5_000]);
   // A failed run ends it with NaN.
   const failed = await calibrate(async () => null, 0.2, 1, 100, false);
   t.ok(Number.isNaN(failed.rps));
