@@ -39,8 +39,8 @@ export const costs = {
   fillKeyspace: 0.6,
   /** LPOP's preparation per run: the list as long as the run (4 KiB values: ×5, up to 400 MB). */
   fillList: 0.15,
-  /** Start and warm-up of one system. */
-  system: 2.5,
+  /** Start and warm-up of one system (SET and GET at pipeline 16, SET at pipeline 1, 1 s each, with their calibration). */
+  system: 5,
   /** Latency: connections, draining the last replies, per run. */
   latencyRun: 0.3,
   /** Memory: start, idle waits, stop per system and data set (the load itself: per key below). */

@@ -284,7 +284,7 @@ export function renderMarkdown(r: BenchResults, svgName: string): string {
       '(the requests per run of Redis and of Catena are in the tables); ratios are requests/s over requests/s. ' +
       `Runs alternate Redis, Catena, Redis, Catena…, ${s.reps} per cell${secondary && s.secondaryReps < s.reps ? ` (${s.secondaryReps} for the secondary configurations, in the first rounds)` : ''}; the tables give the median. ` +
       'Each cell starts from an empty database; GET finds every key it asks for, LPOP finds a list as long as the run. ' +
-      'A warm-up precedes the measurements on every server.',
+      'A warm-up precedes the measurements on every server: SET and GET at pipeline 16, then SET at pipeline 1, about 1 s each.',
   );
   out.push(
     '- **Scope**: the primary configurations (single node and 3-node cluster, in-memory) run the whole matrix; the secondary ones (fs, cluster fs, redis and postgres backends) ' +
