@@ -28,7 +28,22 @@ export interface ClusterOptions {
   openChain?: (node: NodeId, chain: ChainId) => Promise<Durability | null>;
 }
 
+/**
+ * Ports come from freePort(), which frees them before the nodes listen: another process (or an
+ * outgoing connection's ephemeral port) can take one in between. Then every node started so
+ * far is closed and the cluster starts again on new ports, a few times.
+ */
 export async function startCluster(t: Test, o: ClusterOptions): Promise<ClusterHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(t, o);
+    } catch (e) {
+      if (attempt >= 5 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    }
+  }
+}
+
+async function startClusterOnce(t: Test, o: ClusterOptions): Promise<ClusterHandle> {
   const ids = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}` as NodeId);
   const nodes = [];
   for (const id of ids) nodes.push({ id, host: '127.0.0.1', port: await freePort(), peerHost: '127.0.0.1', peerPort: await freePort() });
@@ -44,7 +59,14 @@ export async function startCluster(t: Test, o: ClusterOptions): Promise<ClusterH
       log: () => {},
     });
     const server = new CatenaServer({ port: n.port, bind: '127.0.0.1', log: false, cluster });
-    await server.listen();
+    try {
+      await server.listen();
+    } catch (e) {
+      // Nothing of a cluster that did not start may stay open (it would keep the test process alive).
+      await server.close().catch(() => {});
+      for (const h of handles) await h.server.close().catch(() => {});
+      throw e;
+    }
     handles.push({ id: n.id, server, cluster, port: n.port });
   }
   const close = async () => {
